@@ -141,14 +141,21 @@ impl PublicKey {
                 _ => continue,
             }
         }
-        Err(Error::invalid_config("public_key", "no PEM block 'PUBLIC KEY' or 'CERTIFICATE' found"))
+        // rustls-pki-types skips the PKCS#1 `RSA PUBLIC KEY` label, so it is read here.
+        if let Some(der) = pem_block(pem, "RSA PUBLIC KEY") {
+            return Self::from_der(&der);
+        }
+        Err(Error::invalid_config("public_key", "no PEM block 'PUBLIC KEY', 'RSA PUBLIC KEY' or 'CERTIFICATE' found"))
     }
 
-    /// Parses a DER SubjectPublicKeyInfo or PKCS#1 RSAPublicKey.
+    /// Parses a DER SubjectPublicKeyInfo or PKCS#1 RSAPublicKey. Either way the key is kept as
+    /// SubjectPublicKeyInfo, so the two encodings of one key compare equal.
     pub fn from_der(der: &[u8]) -> Result<Self> {
-        let key = ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, der)
-            .map_err(|_| Error::invalid_config("public_key", "not an RSA public key of 2048 to 8192 bits"))?;
-        let spki_der: std::sync::Arc<[u8]> = key.as_ref().into();
+        use aws_lc_rs::encoding::AsDer;
+        let rejected = || Error::invalid_config("public_key", "not an RSA public key of 2048 to 8192 bits");
+        let spki = aws_lc_rs::rsa::PublicKey::from_der(der).map_err(|_| rejected())?.as_der().map_err(|_| rejected())?;
+        let key = ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, spki.as_ref()).map_err(|_| rejected())?;
+        let spki_der: std::sync::Arc<[u8]> = spki.as_ref().into();
         Ok(Self { key: std::sync::Arc::new(key), spki_der })
     }
 
@@ -247,6 +254,17 @@ impl fmt::Debug for ApiV3Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ApiV3Key(<redacted>)")
     }
+}
+
+/// Returns the Base64-decoded content of the first PEM block with `label`.
+fn pem_block(pem: &[u8], label: &str) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(pem).ok()?;
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = text.find(&begin)? + begin.len();
+    let stop = start + text[start..].find(&end)?;
+    let encoded: String = text[start..stop].chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    BASE64.decode(encoded).ok()
 }
 
 /// Returns `len` random letters and digits from the system CSPRNG, the form WeChat Pay uses for

@@ -1,0 +1,32 @@
+# papay: the two entry points are `make demo` and `make test`.
+#
+# Every language shares one Cargo target directory and builds in debug, so the Rust core is
+# compiled once per machine. Each language's suite installs its own dependencies from the
+# package registries (crates.io, PyPI, npm, Maven Central).
+
+CARGO ?= cargo
+export CARGO_TARGET_DIR ?= $(CURDIR)/target
+
+RUST_PACKAGES := -p papay -p papay-sandbox -p papay-cli
+
+.PHONY: demo test test-rust lint build-cli
+
+## demo: run the whole Auto-Debit lifecycle against the embedded sandbox.
+demo:
+	$(CARGO) run --quiet -p papay-cli --bin papay -- demo
+
+## test: every test in every language.
+test: test-rust
+
+## test-rust: unit, vector, wire and end-to-end tests of the core, the sandbox and the CLI.
+test-rust:
+	$(CARGO) test $(RUST_PACKAGES)
+
+## build-cli: the `papay` binary that other languages' tests start as a sandbox server.
+build-cli:
+	$(CARGO) build --quiet -p papay-cli --bin papay
+
+## lint: formatting and clippy over the Rust workspace.
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy $(RUST_PACKAGES) --all-targets -- -D warnings
