@@ -525,8 +525,9 @@ impl Client {
 
         // The listing is signed by one of the certificates it carries (or one already known):
         // decrypt first, then verify with the decrypted certificate.
+        // Downloaded copies are inserted last so they replace cached ones with the same serial.
         let candidates = Arc::new(CertificateStore::new());
-        for certificate in certificates.iter().cloned().chain(self.platform_certificates()) {
+        for certificate in self.platform_certificates().into_iter().chain(certificates.iter().cloned()) {
             candidates.insert(certificate);
         }
         let keys = KeySet { static_keys: self.inner.keys.static_keys.clone(), certificates: Some(candidates) };

@@ -81,7 +81,7 @@ pub enum Error {
     Timeout { endpoint: String, elapsed_ms: u64 },
 
     /// WeChat Pay answered with an error status.
-    #[error("{}", format_api_error(.0))]
+    #[error("{0}")]
     Api(Box<ApiError>),
 
     /// A response or notification lacks one of the `Wechatpay-*` signature headers.
@@ -123,6 +123,14 @@ pub enum Error {
     #[error("outcome of {operation} {merchant_no} is unknown: the call failed ({cause}) and the reconciling query failed too ({query_error})")]
     OutcomeUnknown { operation: &'static str, merchant_no: String, cause: String, query_error: String },
 }
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_api_error(self))
+    }
+}
+
+impl std::error::Error for ApiError {}
 
 fn format_api_error(error: &ApiError) -> String {
     let mut text = format!("WeChat Pay answered HTTP {}", error.status);

@@ -45,6 +45,11 @@ pub struct RequestRecord {
 /// Accepts connections until shutdown.
 pub(crate) async fn run_listener(inner: Arc<Inner>, listener: tokio::net::TcpListener) {
     let mut shutdown = inner.shutdown.subscribe();
+    // Shutdown may have been requested before this task first ran; a receiver created after
+    // the change would never see it as new.
+    if *shutdown.borrow_and_update() {
+        return;
+    }
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
