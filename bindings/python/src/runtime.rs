@@ -1,0 +1,135 @@
+//! The tokio runtime shared by every client and sandbox of the process, and the two ways Python
+//! waits for a Rust future: blocking with the GIL released, or through an asyncio future.
+//!
+//! One multi-thread runtime serves the whole process, because a runtime per client would
+//! multiply worker threads and connection pools. A forked child (gunicorn or Celery prefork)
+//! inherits the runtime's memory but none of its worker threads, so the runtime is keyed by
+//! process id and built again on first use in the child. The parent's runtime is leaked in the
+//! child, never dropped: dropping it would wait for threads that do not exist there, and would
+//! deregister sockets from the epoll instance the child shares with the parent.
+//!
+//! Awaitables are real asyncio futures created on the caller's running loop. The Rust future
+//! runs on the shared runtime and resolves the asyncio future with `call_soon_threadsafe`.
+//! Cancelling the awaitable does not stop the Rust call: it runs to completion and its result
+//! is dropped, which for a deduction or refund is safer than abandoning it halfway.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use tokio::runtime::Runtime;
+
+use crate::convert::json_to_py;
+use crate::errors::{internal_error, BindingError};
+
+/// The runtime of the current process, tagged with the process id that built it.
+struct ProcessRuntime {
+    pid: u32,
+    runtime: Arc<Runtime>,
+}
+
+static RUNTIME: Mutex<Option<ProcessRuntime>> = Mutex::new(None);
+
+/// Returns the runtime of the current process, building it on first use and after a fork.
+pub fn runtime() -> PyResult<Arc<Runtime>> {
+    let pid = std::process::id();
+    let mut slot = RUNTIME.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(current) = slot.as_ref().filter(|current| current.pid == pid) {
+        return Ok(current.runtime.clone());
+    }
+    if let Some(inherited) = slot.take() {
+        // Inherited across fork(): its worker threads are gone, see the module documentation.
+        std::mem::forget(inherited.runtime);
+        tracing::debug!(pid, "process forked, building a new tokio runtime");
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("papay-tokio")
+        .build()
+        .map_err(|e| internal_error(format!("cannot start the tokio runtime: {e}")))?;
+    let runtime = Arc::new(runtime);
+    *slot = Some(ProcessRuntime {
+        pid,
+        runtime: runtime.clone(),
+    });
+    Ok(runtime)
+}
+
+/// Runs `future` on the shared runtime and blocks the calling thread until it finishes, with
+/// the GIL released so other Python threads run meanwhile.
+pub fn wait<T, F>(py: Python<'_>, future: F) -> PyResult<T>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T, BindingError>> + Send + 'static,
+{
+    let runtime = runtime()?;
+    // Spawning, rather than polling on this thread, turns a panic into a JoinError.
+    let outcome = py.detach(|| runtime.block_on(runtime.spawn(future)));
+    match outcome {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(error.into_py_err(py)),
+        Err(join_error) => Err(internal_error(format!(
+            "the Rust task failed: {join_error}"
+        ))),
+    }
+}
+
+/// Like [`wait`], for futures whose result is JSON, returned as Python objects.
+pub fn wait_json<F>(py: Python<'_>, future: F) -> PyResult<Py<PyAny>>
+where
+    F: Future<Output = Result<serde_json::Value, BindingError>> + Send + 'static,
+{
+    let value = wait(py, future)?;
+    json_to_py(py, &value)
+}
+
+/// Runs `future` on the shared runtime and returns an asyncio future of the running loop that
+/// resolves with its result.
+pub fn into_awaitable<'py, F>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = Result<serde_json::Value, BindingError>> + Send + 'static,
+{
+    let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
+    let awaitable = event_loop.call_method0("create_future")?;
+    let loop_ref = event_loop.unbind();
+    let future_ref = awaitable.clone().unbind();
+
+    let runtime = runtime()?;
+    let task = runtime.spawn(future);
+    runtime.spawn(async move {
+        let outcome = task.await;
+        Python::attach(|py| {
+            let (error, value) = match outcome {
+                Ok(Ok(value)) => match json_to_py(py, &value) {
+                    Ok(value) => (py.None(), value),
+                    Err(error) => (error.into_value(py).into_any(), py.None()),
+                },
+                Ok(Err(error)) => (error.into_py_err(py).into_value(py).into_any(), py.None()),
+                Err(join_error) => {
+                    let error = internal_error(format!("the Rust task failed: {join_error}"));
+                    (error.into_value(py).into_any(), py.None())
+                }
+            };
+            let delivered = resolver(py).and_then(|resolve| {
+                loop_ref.bind(py).call_method1(
+                    "call_soon_threadsafe",
+                    (resolve, future_ref.bind(py), error, value),
+                )
+            });
+            if let Err(error) = delivered {
+                // The loop was closed before the call finished, so no coroutine can await the result.
+                tracing::debug!(error = %error, "asyncio loop closed before a papay call finished");
+            }
+        });
+    });
+    Ok(awaitable)
+}
+
+/// `papay._aio.resolve`, which sets the result on the loop's thread unless the future was
+/// cancelled meanwhile.
+fn resolver(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static RESOLVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    RESOLVE.import(py, "papay._aio", "resolve")
+}

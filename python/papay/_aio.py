@@ -1,0 +1,16 @@
+"""Glue between Rust tasks and asyncio, called by the native module."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Optional
+
+
+def resolve(future: asyncio.Future, error: Optional[BaseException], value: Any) -> None:
+    """Set the outcome of ``future`` on its loop's thread, unless it was cancelled meanwhile."""
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(value)

@@ -1,0 +1,80 @@
+"""The shared cross-language vectors of tests/vectors/notifications.json, through papay.Client.
+
+The other vector files (request signatures, response signatures, AES-GCM, the certificate
+download) exercise core functions that the Python API does not expose one by one; they are
+covered by the Rust core's own vector test and, end to end, by the sandbox tests here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import pathlib
+
+import pytest
+
+import papay
+from papay.models import Model
+
+VECTORS = pathlib.Path(__file__).resolve().parents[2] / "tests" / "vectors"
+NOTIFICATIONS = VECTORS / "notifications.json"
+
+pytestmark = pytest.mark.skipif(not NOTIFICATIONS.exists(), reason=f"{NOTIFICATIONS} not found")
+
+
+def load():
+    return json.loads(NOTIFICATIONS.read_text(encoding="utf-8"))
+
+
+def cases():
+    if not NOTIFICATIONS.exists():
+        return []
+    return [pytest.param(case, id=case["name"]) for case in load()["cases"]]
+
+
+def client_at(document: dict, now: int) -> papay.Client:
+    keys = VECTORS / "keys"
+    return papay.Client(
+        mchid="1900000001",
+        serial_no=(keys / "merchant_serial.txt").read_text().strip(),
+        private_key_file=keys / "merchant_pkcs8.pem",
+        apiv3_key=document["apiv3_key"],
+        appid="wx00000000000000a1",
+        platform_certificates=[(VECTORS / path).read_text() for path in document["certificate_files"]],
+        download_certificates=False,
+        timestamp_window_seconds=document["timestamp_window_seconds"],
+        fixed_time=datetime.datetime.fromtimestamp(now, datetime.timezone.utc),
+    )
+
+
+def assert_matches(expected, actual, path: str) -> None:
+    """Check that every key of the decrypted JSON ``expected`` reads the same on ``actual``."""
+    if isinstance(expected, dict):
+        for key, value in expected.items():
+            child = getattr(actual, key) if isinstance(actual, Model) else actual[key]
+            assert_matches(value, child, f"{path}.{key}")
+    elif isinstance(actual, datetime.datetime):
+        assert actual == datetime.datetime.fromisoformat(expected), path
+    else:
+        assert actual == expected, path
+
+
+@pytest.mark.parametrize("case", cases())
+def test_notification_vector(case):
+    document = load()
+    client = client_at(document, case["now"])
+    body = case["body"].encode("utf-8")
+    expected = case["expected"]
+
+    if "error" in expected:
+        with pytest.raises(papay.PayError) as raised:
+            client.parse_notification(case["headers"], body)
+        assert raised.value.code == expected["error"]
+        return
+
+    notification = client.parse_notification(case["headers"], body)
+    assert notification.event_type == expected["event_type"]
+    assert notification.id == expected["id"]
+    assert notification.summary == expected["summary"]
+    assert notification.create_time == datetime.datetime.fromisoformat(expected["create_time"])
+    assert_matches(expected["resource"], notification.resource, "resource")
