@@ -80,7 +80,13 @@ pub fn launch_params(session_id: &str, target: &SigningTarget) -> Result<LaunchP
     let path = format!("{}?{}={}", target.page, target.session_key, encode_component(session_id));
     let mut extra_data = HashMap::new();
     extra_data.insert(target.session_key.clone(), session_id.to_owned());
-    Ok(LaunchParams { mini_program: target.mini_program.clone(), path, extra_data, mini_program_type: 0, verified: false })
+    Ok(LaunchParams {
+        mini_program: target.mini_program.clone(),
+        path,
+        extra_data,
+        mini_program_type: 0,
+        verified: false,
+    })
 }
 
 /// What WeChat reported back to the app or Mini Program. A hint for the UI only.
@@ -174,7 +180,9 @@ mod tests {
 
     #[test]
     fn qr_code_svg_is_svg() {
-        let svg = qr_code_svg("https://osapp.pay.weixin.qq.com/global/papay/contracts/sessions/show_code?os_session_id=X", 4).unwrap_or_default();
+        let svg =
+            qr_code_svg("https://osapp.pay.weixin.qq.com/global/papay/contracts/sessions/show_code?os_session_id=X", 4)
+                .unwrap_or_default();
         assert!(svg.contains("<svg"));
     }
 }

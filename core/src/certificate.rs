@@ -34,7 +34,10 @@ impl PlatformCertificate {
         let not_before = timestamp_to_utc(validity.not_before.timestamp())?;
         let not_after = timestamp_to_utc(validity.not_after.timestamp())?;
         let public_key = PublicKey::from_der(cert.public_key().raw).map_err(|_| {
-            Error::malformed("platform certificate", format!("certificate {serial_no} does not carry an RSA key of 2048 to 8192 bits"))
+            Error::malformed(
+                "platform certificate",
+                format!("certificate {serial_no} does not carry an RSA key of 2048 to 8192 bits"),
+            )
         })?;
         let pem = to_pem(der);
         Ok(Self { serial_no, not_before, not_after, public_key, pem })

@@ -23,15 +23,15 @@ use crate::headers::HeaderSource;
 use crate::models::contracts::{Contract, TerminateContractRequest};
 use crate::models::refunds::{Refund, RefundList, RefundListRequest, RefundRequest, RefundRequestWire};
 use crate::models::signing::{
-    AppPreSignRequest, H5PreSignRequest, JsapiPreSignRequest, MiniProgramPreSignRequest, SessionIdResponse, ShowCodeUrlResponse,
-    SignUrlResponse, WebPreSignRequest,
+    AppPreSignRequest, H5PreSignRequest, JsapiPreSignRequest, MiniProgramPreSignRequest, SessionIdResponse,
+    ShowCodeUrlResponse, SignUrlResponse, WebPreSignRequest,
 };
 use crate::models::transactions::{DeductionRequest, Order};
 use crate::notification::{Notification, NotificationParser};
 use crate::signing::RequestSigner;
 use crate::transport::{Method, RawResponse, Transport};
-use crate::verifier::{verify_signature, CertificateStore, KeySet, SignatureHeaders, VerifyOptions};
 use crate::validate;
+use crate::verifier::{verify_signature, CertificateStore, KeySet, SignatureHeaders, VerifyOptions};
 
 const CONTRACTS: &str = "/v3/global/papay/contracts";
 const TRANSACTIONS: &str = "/v3/global/papay/transactions";
@@ -91,7 +91,10 @@ impl Client {
         let keys = KeySet { static_keys: Arc::new(config.verification.public_keys.clone()), certificates };
         let mode = Arc::new(config.mode.clone());
 
-        Ok(Self { inner: Arc::new(Inner { config, transport, keys, store, refresh_lock: tokio::sync::Mutex::new(()) }), mode })
+        Ok(Self {
+            inner: Arc::new(Inner { config, transport, keys, store, refresh_lock: tokio::sync::Mutex::new(()) }),
+            mode,
+        })
     }
 
     /// Returns a client for another identity that shares this client's connections and
@@ -116,32 +119,45 @@ impl Client {
     /// Creates a Mini Program signing session and returns its `session_id`.
     pub async fn mini_program_pre_sign(&self, request: &MiniProgramPreSignRequest) -> Result<SessionIdResponse> {
         request.validate()?;
-        self.post_json("mini_program_pre_sign", format!("{CONTRACTS}/miniprogram-pre-entrust-sign"), &self.with_papay_identity(request)).await
+        self.post_json(
+            "mini_program_pre_sign",
+            format!("{CONTRACTS}/miniprogram-pre-entrust-sign"),
+            &self.with_papay_identity(request),
+        )
+        .await
     }
 
     /// Creates an H5 signing session and returns the `sign_url` the mobile browser opens.
     pub async fn h5_pre_sign(&self, request: &H5PreSignRequest) -> Result<SignUrlResponse> {
         request.validate()?;
-        self.post_json("h5_pre_sign", format!("{CONTRACTS}/h5-pre-entrust-sign"), &self.with_papay_identity(request)).await
+        self.post_json("h5_pre_sign", format!("{CONTRACTS}/h5-pre-entrust-sign"), &self.with_papay_identity(request))
+            .await
     }
 
     /// Creates a JSAPI signing session and returns the `sign_url` opened inside WeChat.
     pub async fn jsapi_pre_sign(&self, request: &JsapiPreSignRequest) -> Result<SignUrlResponse> {
         request.validate()?;
-        self.post_json("jsapi_pre_sign", format!("{CONTRACTS}/jsapi-pre-entrust-sign"), &self.with_papay_identity(request)).await
+        self.post_json(
+            "jsapi_pre_sign",
+            format!("{CONTRACTS}/jsapi-pre-entrust-sign"),
+            &self.with_papay_identity(request),
+        )
+        .await
     }
 
     /// Creates a PC Web signing session and returns the `show_code_url` to render as a QR code
     /// (see [`crate::app_signing::qr_code_svg`]).
     pub async fn web_pre_sign(&self, request: &WebPreSignRequest) -> Result<ShowCodeUrlResponse> {
         request.validate()?;
-        self.post_json("web_pre_sign", format!("{CONTRACTS}/web-pre-entrust-sign"), &self.with_papay_identity(request)).await
+        self.post_json("web_pre_sign", format!("{CONTRACTS}/web-pre-entrust-sign"), &self.with_papay_identity(request))
+            .await
     }
 
     /// Creates an APP signing session and returns the `session_id` the app hands to WeChat.
     pub async fn app_pre_sign(&self, request: &AppPreSignRequest) -> Result<SessionIdResponse> {
         request.validate()?;
-        self.post_json("app_pre_sign", format!("{CONTRACTS}/app-pre-entrust-sign"), &self.with_papay_identity(request)).await
+        self.post_json("app_pre_sign", format!("{CONTRACTS}/app-pre-entrust-sign"), &self.with_papay_identity(request))
+            .await
     }
 
     // ----- contracts -----
@@ -171,7 +187,8 @@ impl Client {
         request.validate()?;
         let target = Target::new(CONTRACTS).segment(contract_id).literal("/terminate").build();
         let body = serialize("terminate_contract", &self.with_papay_identity(request))?;
-        let call = Call { endpoint: "terminate_contract", method: Method::Post, target, body: Some(body), idempotent: false };
+        let call =
+            Call { endpoint: "terminate_contract", method: Method::Post, target, body: Some(body), idempotent: false };
         self.execute(&call).await.map(|_| ())
     }
 
@@ -182,7 +199,13 @@ impl Client {
     pub async fn deduct(&self, request: &DeductionRequest) -> Result<Order> {
         request.validate()?;
         let body = serialize("deduct", &self.with_papay_identity(request))?;
-        let call = Call { endpoint: "deduct", method: Method::Post, target: TRANSACTIONS.to_owned(), body: Some(body), idempotent: false };
+        let call = Call {
+            endpoint: "deduct",
+            method: Method::Post,
+            target: TRANSACTIONS.to_owned(),
+            body: Some(body),
+            idempotent: false,
+        };
 
         let no = request.out_trade_no.clone();
         let client = self.clone();
@@ -212,12 +235,15 @@ impl Client {
     /// already closed answers `ORDER_CLOSED`, which callers may treat as success.
     pub async fn reverse_order(&self, out_trade_no: &str) -> Result<()> {
         validate::length("out_trade_no", out_trade_no, 1, 32)?;
-        let target = Target::new(TRANSACTIONS).literal("/out-trade-no").segment(out_trade_no).literal("/reverse").build();
+        let target =
+            Target::new(TRANSACTIONS).literal("/out-trade-no").segment(out_trade_no).literal("/reverse").build();
         // Common mode sends no body, as WeChat Pay's example does; Institutional mode names the
         // sub-merchant.
         let body = match &*self.mode {
             Mode::Common { .. } => None,
-            Mode::Institutional { sub_mchid, .. } => Some(serialize("reverse_order", &serde_json::json!({ "sub_mchid": sub_mchid }))?),
+            Mode::Institutional { sub_mchid, .. } => {
+                Some(serialize("reverse_order", &serde_json::json!({ "sub_mchid": sub_mchid }))?)
+            }
         };
         let call = Call { endpoint: "reverse_order", method: Method::Post, target, body, idempotent: false };
         self.execute(&call).await.map(|_| ())
@@ -230,8 +256,17 @@ impl Client {
     /// deductions.
     pub async fn refund(&self, request: &RefundRequest) -> Result<Refund> {
         request.validate()?;
-        let body = serialize("refund", &WithIdentity { identity: self.refund_identity(), body: RefundRequestWire::from(request) })?;
-        let call = Call { endpoint: "refund", method: Method::Post, target: REFUNDS.to_owned(), body: Some(body), idempotent: false };
+        let body = serialize(
+            "refund",
+            &WithIdentity { identity: self.refund_identity(), body: RefundRequestWire::from(request) },
+        )?;
+        let call = Call {
+            endpoint: "refund",
+            method: Method::Post,
+            target: REFUNDS.to_owned(),
+            body: Some(body),
+            idempotent: false,
+        };
 
         let no = request.out_refund_no.clone();
         let client = self.clone();
@@ -317,7 +352,12 @@ impl Client {
 
     // ----- pipeline -----
 
-    async fn post_json<T: DeserializeOwned, B: Serialize>(&self, endpoint: &'static str, target: String, body: &B) -> Result<T> {
+    async fn post_json<T: DeserializeOwned, B: Serialize>(
+        &self,
+        endpoint: &'static str,
+        target: String,
+        body: &B,
+    ) -> Result<T> {
         let body = serialize(endpoint, body)?;
         let call = Call { endpoint, method: Method::Post, target, body: Some(body), idempotent: false };
         let raw = self.execute(&call).await?;
@@ -336,7 +376,8 @@ impl Client {
         let retry = &self.inner.config.retry;
         let mut attempt = 1;
         loop {
-            let result = self.inner.transport.send(call.endpoint, call.method, &call.target, call.body.as_deref()).await;
+            let result =
+                self.inner.transport.send(call.endpoint, call.method, &call.target, call.body.as_deref()).await;
             let retryable = match &result {
                 // Nothing reached the server, so any request may be sent again.
                 Err(Error::Transport { kind: crate::error::TransportKind::Connect, .. }) => true,
@@ -346,7 +387,12 @@ impl Client {
             };
             if retryable && attempt < retry.max_attempts {
                 let delay = backoff(retry, attempt);
-                tracing::warn!(endpoint = call.endpoint, attempt, delay_ms = delay.as_millis() as u64, "retrying WeChat Pay call");
+                tracing::warn!(
+                    endpoint = call.endpoint,
+                    attempt,
+                    delay_ms = delay.as_millis() as u64,
+                    "retrying WeChat Pay call"
+                );
                 tokio::time::sleep(delay).await;
                 attempt += 1;
                 continue;
@@ -384,7 +430,13 @@ impl Client {
     }
 
     /// Runs a deduction or refund, reconciling on an uncertain outcome.
-    async fn money_moving<T, F, Fut>(&self, call: &Call, operation: &'static str, merchant_no: &str, query: F) -> Result<T>
+    async fn money_moving<T, F, Fut>(
+        &self,
+        call: &Call,
+        operation: &'static str,
+        merchant_no: &str,
+        query: F,
+    ) -> Result<T>
     where
         T: DeserializeOwned,
         F: Fn() -> Fut,
@@ -403,18 +455,24 @@ impl Client {
         match query().await {
             Ok(state) => Ok(state),
             Err(query_error) if is_not_found(&query_error) => {
-                tracing::warn!(operation, merchant_no, "not found after a failed call, sending it once more with the same merchant number");
+                tracing::warn!(
+                    operation,
+                    merchant_no,
+                    "not found after a failed call, sending it once more with the same merchant number"
+                );
                 let second = match self.execute(call).await {
                     Ok(raw) => parse_body(call.endpoint, &raw),
                     Err(error) => Err(error),
                 };
                 match second {
-                    Err(error) if outcome_uncertain(&error) => query().await.map_err(|query_error| Error::OutcomeUnknown {
-                        operation,
-                        merchant_no: merchant_no.to_owned(),
-                        cause: error.to_string(),
-                        query_error: query_error.to_string(),
-                    }),
+                    Err(error) if outcome_uncertain(&error) => {
+                        query().await.map_err(|query_error| Error::OutcomeUnknown {
+                            operation,
+                            merchant_no: merchant_no.to_owned(),
+                            cause: error.to_string(),
+                            query_error: query_error.to_string(),
+                        })
+                    }
                     other => other,
                 }
             }
@@ -432,7 +490,8 @@ impl Client {
     async fn ensure_certificates(&self) -> Result<()> {
         let Some(store) = &self.inner.store else { return Ok(()) };
         let now = self.inner.config.clock.now();
-        let interval = chrono::Duration::from_std(self.inner.config.certificate_refresh_interval).unwrap_or(chrono::Duration::hours(12));
+        let interval = chrono::Duration::from_std(self.inner.config.certificate_refresh_interval)
+            .unwrap_or(chrono::Duration::hours(12));
         if !store.refresh_due(now, interval) {
             return Ok(());
         }
@@ -598,7 +657,9 @@ impl Client {
         let mchid = self.inner.config.mchid.as_str();
         match &*self.mode {
             Mode::Common { .. } => target.query("mchid", mchid),
-            Mode::Institutional { sub_mchid, .. } => target.query("sp_mchid", mchid).query("sub_mchid", sub_mchid.as_str()),
+            Mode::Institutional { sub_mchid, .. } => {
+                target.query("sp_mchid", mchid).query("sub_mchid", sub_mchid.as_str())
+            }
         }
     }
 }
@@ -670,12 +731,17 @@ struct ErrorBody {
 }
 
 fn serialize<T: Serialize>(endpoint: &'static str, body: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec(body).map_err(|e| Error::invalid_argument(endpoint, format!("request body cannot be serialized: {e}")))
+    serde_json::to_vec(body)
+        .map_err(|e| Error::invalid_argument(endpoint, format!("request body cannot be serialized: {e}")))
 }
 
 fn parse_body<T: DeserializeOwned>(endpoint: &'static str, raw: &RawResponse) -> Result<T> {
     serde_json::from_slice(&raw.body).map_err(|e| {
-        let what = format!("{endpoint} response (HTTP {}, Request-ID {})", raw.status, raw.request_id.as_deref().unwrap_or("none"));
+        let what = format!(
+            "{endpoint} response (HTTP {}, Request-ID {})",
+            raw.status,
+            raw.request_id.as_deref().unwrap_or("none")
+        );
         Error::malformed(what, format!("not the expected JSON: {e}"))
     })
 }
@@ -692,11 +758,19 @@ fn api_error(endpoint: &'static str, raw: &RawResponse, signature_verified: bool
             (body.code.unwrap_or_default(), body.message.unwrap_or_default(), detail)
         }
         None => {
-            let content_type = raw.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("unknown");
+            let content_type =
+                raw.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("unknown");
             (String::new(), format!("{endpoint}: non-JSON error body ({content_type}, {} bytes)", raw.body.len()), None)
         }
     };
-    Error::Api(Box::new(ApiError { status: raw.status, code, message, detail, request_id: raw.request_id.clone(), signature_verified }))
+    Error::Api(Box::new(ApiError {
+        status: raw.status,
+        code,
+        message,
+        detail,
+        request_id: raw.request_id.clone(),
+        signature_verified,
+    }))
 }
 
 fn outcome_uncertain(error: &Error) -> bool {
@@ -715,7 +789,8 @@ fn backoff(retry: &crate::config::RetryPolicy, attempt: u32) -> Duration {
     let exponent = attempt.saturating_sub(1).min(16);
     let base = retry.initial_backoff.saturating_mul(1 << exponent).min(retry.max_backoff);
     // Full jitter in [base/2, base] spreads retries of concurrent callers.
-    let jitter_source = crate::crypto::random_nonce(4).bytes().fold(0u32, |acc, b| acc.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let jitter_source =
+        crate::crypto::random_nonce(4).bytes().fold(0u32, |acc, b| acc.wrapping_mul(31).wrapping_add(u32::from(b)));
     let fraction = f64::from(jitter_source % 1000) / 1000.0;
     base.mul_f64(0.5 + fraction / 2.0)
 }

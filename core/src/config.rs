@@ -140,7 +140,10 @@ impl fmt::Debug for Config {
             .field("user_agent", &self.user_agent)
             .field("accept_language", &self.accept_language)
             .field("download_certificates", &self.verification.download_certificates)
-            .field("public_key_ids", &self.verification.public_keys.iter().map(|(id, _)| id.to_owned()).collect::<Vec<_>>())
+            .field(
+                "public_key_ids",
+                &self.verification.public_keys.iter().map(|(id, _)| id.to_owned()).collect::<Vec<_>>(),
+            )
             .field("timestamp_window_seconds", &self.timestamp_window_seconds)
             .finish_non_exhaustive()
     }
@@ -326,7 +329,8 @@ impl ConfigBuilder {
         let mchid = self.mchid.ok_or_else(|| Error::invalid_config("mchid", "is required"))?;
         validate::identifier("mchid", &mchid, 1, 32).map_err(|e| Error::invalid_config("mchid", e.to_string()))?;
         let serial_no = self.serial_no.ok_or_else(|| Error::invalid_config("serial_no", "is required"))?;
-        validate::identifier("serial_no", &serial_no, 1, 64).map_err(|e| Error::invalid_config("serial_no", e.to_string()))?;
+        validate::identifier("serial_no", &serial_no, 1, 64)
+            .map_err(|e| Error::invalid_config("serial_no", e.to_string()))?;
 
         let private_key = match (self.private_key_pem, self.private_key_path) {
             (Some(pem), None) => MerchantPrivateKey::from_pem(&pem)?,
@@ -337,14 +341,23 @@ impl ConfigBuilder {
                 MerchantPrivateKey::from_pem(&pem)?
             }
             (Some(_), Some(_)) => {
-                return Err(Error::invalid_config("private_key", "give either the PEM bytes or the file path, not both"))
+                return Err(Error::invalid_config(
+                    "private_key",
+                    "give either the PEM bytes or the file path, not both",
+                ))
             }
             (None, None) => return Err(Error::invalid_config("private_key", "is required (PEM bytes or a file path)")),
         };
-        let apiv3_key = ApiV3Key::new(self.apiv3_key.as_deref().ok_or_else(|| Error::invalid_config("apiv3_key", "is required"))?)?;
+        let apiv3_key =
+            ApiV3Key::new(self.apiv3_key.as_deref().ok_or_else(|| Error::invalid_config("apiv3_key", "is required"))?)?;
 
         let base_url = parse_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
-        let mode = self.mode.ok_or_else(|| Error::invalid_config("mode", "is required: Common with appid, or Institutional with sp_appid and sub_mchid"))?;
+        let mode = self.mode.ok_or_else(|| {
+            Error::invalid_config(
+                "mode",
+                "is required: Common with appid, or Institutional with sp_appid and sub_mchid",
+            )
+        })?;
         mode.validate()?;
 
         let merchant_spki = private_key.public_key_der();
@@ -356,8 +369,15 @@ impl ConfigBuilder {
         }
         let mut certificates = Vec::new();
         for pem in &self.certificates_pem {
-            let certificate = PlatformCertificate::from_pem(pem).map_err(|e| Error::invalid_config("platform_certificate", e.to_string()))?;
-            reject_merchant_key("platform_certificate", certificate.serial_no(), certificate.public_key(), &serial_no, &merchant_spki)?;
+            let certificate = PlatformCertificate::from_pem(pem)
+                .map_err(|e| Error::invalid_config("platform_certificate", e.to_string()))?;
+            reject_merchant_key(
+                "platform_certificate",
+                certificate.serial_no(),
+                certificate.public_key(),
+                &serial_no,
+                &merchant_spki,
+            )?;
             certificates.push(certificate);
         }
         let download_certificates = self.download_certificates.unwrap_or(true);
@@ -376,7 +396,10 @@ impl ConfigBuilder {
         let accept_language = self.accept_language;
         if let Some(language) = &accept_language {
             if !["en", "zh-CN", "zh-HK", "zh-TW"].contains(&language.as_str()) {
-                return Err(Error::invalid_config("accept_language", format!("must be en, zh-CN, zh-HK or zh-TW, got {language:?}")));
+                return Err(Error::invalid_config(
+                    "accept_language",
+                    format!("must be en, zh-CN, zh-HK or zh-TW, got {language:?}"),
+                ));
             }
         }
         let retry = self.retry.unwrap_or_default();
@@ -404,11 +427,19 @@ impl ConfigBuilder {
     }
 }
 
-fn reject_merchant_key(field: &'static str, id: &str, key: &PublicKey, merchant_serial: &str, merchant_spki: &[u8]) -> Result<()> {
+fn reject_merchant_key(
+    field: &'static str,
+    id: &str,
+    key: &PublicKey,
+    merchant_serial: &str,
+    merchant_spki: &[u8],
+) -> Result<()> {
     if same_serial(id, merchant_serial) {
         return Err(Error::invalid_config(
             field,
-            format!("{id} is the merchant's own certificate serial; give WeChat Pay's platform key or certificate instead"),
+            format!(
+                "{id} is the merchant's own certificate serial; give WeChat Pay's platform key or certificate instead"
+            ),
         ));
     }
     if key.spki_der() == merchant_spki {
@@ -421,7 +452,8 @@ fn reject_merchant_key(field: &'static str, id: &str, key: &PublicKey, merchant_
 }
 
 fn parse_base_url(text: &str) -> Result<url::Url> {
-    let url = url::Url::parse(text).map_err(|e| Error::invalid_config("base_url", format!("{text:?} is not an absolute URL: {e}")))?;
+    let url = url::Url::parse(text)
+        .map_err(|e| Error::invalid_config("base_url", format!("{text:?} is not an absolute URL: {e}")))?;
     let loopback = match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
@@ -434,7 +466,9 @@ fn parse_base_url(text: &str) -> Result<url::Url> {
         scheme => {
             return Err(Error::invalid_config(
                 "base_url",
-                format!("must use https (http is allowed only on a loopback address for a local sandbox), got {scheme}://"),
+                format!(
+                    "must use https (http is allowed only on a loopback address for a local sandbox), got {scheme}://"
+                ),
             ))
         }
     }
@@ -442,7 +476,10 @@ fn parse_base_url(text: &str) -> Result<url::Url> {
         return Err(Error::invalid_config("base_url", "must not carry a query or fragment"));
     }
     if url.path() != "/" && !url.path().is_empty() {
-        return Err(Error::invalid_config("base_url", format!("must be scheme and host only, got path {}", url.path())));
+        return Err(Error::invalid_config(
+            "base_url",
+            format!("must be scheme and host only, got path {}", url.path()),
+        ));
     }
     Ok(url)
 }

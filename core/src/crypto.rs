@@ -43,12 +43,10 @@ impl MerchantPrivateKey {
             match kind {
                 SectionKind::PrivateKey => return Self::from_pkcs8_der(&der),
                 SectionKind::RsaPrivateKey => return Self::from_pkcs1_der(&der),
-                SectionKind::Certificate => {
-                    return Err(Error::invalid_config(
-                        "merchant_private_key",
-                        "found a CERTIFICATE block first; give the private key (apiclient_key.pem), not the certificate",
-                    ))
-                }
+                SectionKind::Certificate => return Err(Error::invalid_config(
+                    "merchant_private_key",
+                    "found a CERTIFICATE block first; give the private key (apiclient_key.pem), not the certificate",
+                )),
                 SectionKind::PublicKey => {
                     return Err(Error::invalid_config(
                         "merchant_private_key",
@@ -153,8 +151,10 @@ impl PublicKey {
     pub fn from_der(der: &[u8]) -> Result<Self> {
         use aws_lc_rs::encoding::AsDer;
         let rejected = || Error::invalid_config("public_key", "not an RSA public key of 2048 to 8192 bits");
-        let spki = aws_lc_rs::rsa::PublicKey::from_der(der).map_err(|_| rejected())?.as_der().map_err(|_| rejected())?;
-        let key = ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, spki.as_ref()).map_err(|_| rejected())?;
+        let spki =
+            aws_lc_rs::rsa::PublicKey::from_der(der).map_err(|_| rejected())?.as_der().map_err(|_| rejected())?;
+        let key =
+            ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, spki.as_ref()).map_err(|_| rejected())?;
         let spki_der: std::sync::Arc<[u8]> = spki.as_ref().into();
         Ok(Self { key: std::sync::Arc::new(key), spki_der })
     }
@@ -210,7 +210,13 @@ impl ApiV3Key {
     /// Decrypts a Base64 AEAD_AES_256_GCM `ciphertext` (data followed by the 16-byte tag).
     ///
     /// `nonce` must be 12 bytes; `associated_data` may be empty.
-    pub fn decrypt(&self, nonce: &str, associated_data: &str, ciphertext_base64: &str, what: &'static str) -> Result<Zeroizing<Vec<u8>>> {
+    pub fn decrypt(
+        &self,
+        nonce: &str,
+        associated_data: &str,
+        ciphertext_base64: &str,
+        what: &'static str,
+    ) -> Result<Zeroizing<Vec<u8>>> {
         let nonce = Nonce::try_assume_unique_for_key(nonce.as_bytes()).map_err(|_| {
             Error::malformed(what, format!("resource nonce must be 12 bytes, got {} bytes", nonce.len()))
         })?;
@@ -275,7 +281,8 @@ pub fn random_nonce(len: usize) -> String {
     // The system random source does not fail on supported platforms; fall back to a fixed
     // pattern only so that this function stays total. Nonces only need to be unique per minute.
     if rng.fill(&mut raw).is_err() {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         for (i, byte) in raw.iter_mut().enumerate() {
             *byte = (nanos >> ((i % 16) * 8)) as u8 ^ i as u8;
         }

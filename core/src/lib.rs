@@ -45,12 +45,12 @@ pub use error::{ApiError, Error, ErrorDetail, Result, TransportKind};
 pub use headers::HeaderSource;
 pub use models::contracts::{Contract, ContractNotification, ContractState, TerminateContractRequest, TerminationMode};
 pub use models::refunds::{
-    FundSource, OrderRef, Refund, RefundAmount, RefundChannel, RefundList, RefundListRequest, RefundNotification, RefundRequest,
-    RefundRequestAmount, RefundStatus,
+    FundSource, OrderRef, Refund, RefundAmount, RefundChannel, RefundList, RefundListRequest, RefundNotification,
+    RefundRequest, RefundRequestAmount, RefundStatus,
 };
 pub use models::signing::{
-    AppPreSignRequest, H5PreSignRequest, JsapiPreSignRequest, MiniProgramPreSignRequest, PreSignCommon, SessionIdResponse,
-    ShowCodeUrlResponse, SignUrlResponse, WebPreSignRequest,
+    AppPreSignRequest, H5PreSignRequest, JsapiPreSignRequest, MiniProgramPreSignRequest, PreSignCommon,
+    SessionIdResponse, ShowCodeUrlResponse, SignUrlResponse, WebPreSignRequest,
 };
 pub use models::transactions::{DeductionAmount, DeductionRequest, Order, OrderAmount, SceneInfo, TradeState};
 pub use models::{ExchangeRate, Payer, ResponseIdentity, Timestamp};

@@ -136,7 +136,12 @@ impl NotificationParser {
         self.parse_refreshed(headers, body, false)
     }
 
-    pub(crate) fn parse_refreshed<H: HeaderSource + ?Sized>(&self, headers: &H, body: &[u8], refreshed: bool) -> Result<Notification> {
+    pub(crate) fn parse_refreshed<H: HeaderSource + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        refreshed: bool,
+    ) -> Result<Notification> {
         let signature_headers = SignatureHeaders::from_headers(headers, "notification")?;
         let options = VerifyOptions {
             context: "notification",
@@ -146,8 +151,9 @@ impl NotificationParser {
         };
         let key = verify_signature(self.keys.as_ref(), &signature_headers, body, options)?;
 
-        let envelope: Envelope = serde_json::from_slice(body)
-            .map_err(|e| Error::malformed("notification body", format!("not a WeChat Pay notification envelope: {e}")))?;
+        let envelope: Envelope = serde_json::from_slice(body).map_err(|e| {
+            Error::malformed("notification body", format!("not a WeChat Pay notification envelope: {e}"))
+        })?;
         if envelope.resource.algorithm != RESOURCE_ALGORITHM {
             return Err(Error::UnsupportedAlgorithm {
                 what: "resource.algorithm",
@@ -182,8 +188,9 @@ impl NotificationParser {
 fn decode_event(event_type: &str, plaintext: &[u8]) -> Result<NotificationEvent> {
     fn typed<T: serde::de::DeserializeOwned>(event_type: &str, plaintext: &[u8]) -> Result<T> {
         // The serde error names the field and position but not the decrypted content.
-        serde_json::from_slice(plaintext)
-            .map_err(|e| Error::malformed(format!("{event_type} resource"), format!("decrypted JSON does not match: {e}")))
+        serde_json::from_slice(plaintext).map_err(|e| {
+            Error::malformed(format!("{event_type} resource"), format!("decrypted JSON does not match: {e}"))
+        })
     }
     Ok(match event_type {
         PAPAY_SIGN => NotificationEvent::ContractSigned(typed(event_type, plaintext)?),

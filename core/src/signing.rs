@@ -60,7 +60,11 @@ pub struct RequestSigner {
 
 impl RequestSigner {
     /// Creates a signer. `mchid` is the merchant's (Common mode) or the institution's id.
-    pub fn new(mchid: impl Into<String>, serial_no: impl Into<String>, key: std::sync::Arc<MerchantPrivateKey>) -> Self {
+    pub fn new(
+        mchid: impl Into<String>,
+        serial_no: impl Into<String>,
+        key: std::sync::Arc<MerchantPrivateKey>,
+    ) -> Self {
         Self { mchid: mchid.into(), serial_no: serial_no.into(), key }
     }
 
@@ -72,7 +76,14 @@ impl RequestSigner {
 
     /// Returns the `Authorization` header for a given nonce; tests use it to compare with
     /// signatures made by other tools.
-    pub fn authorization_with_nonce(&self, method: &str, target: &str, timestamp: i64, nonce: &str, body: &[u8]) -> Result<String> {
+    pub fn authorization_with_nonce(
+        &self,
+        method: &str,
+        target: &str,
+        timestamp: i64,
+        nonce: &str,
+        body: &[u8],
+    ) -> Result<String> {
         let message = request_message(method, target, timestamp, nonce, body);
         let signature = self.key.sign(&message)?;
         Ok(authorization_header(&self.mchid, nonce, timestamp, &self.serial_no, &signature))

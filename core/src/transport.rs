@@ -64,7 +64,13 @@ impl Transport {
 
     /// Signs and sends one request. `target` is the path and encoded query exactly as it goes on
     /// the request line; `body` the exact bytes sent.
-    pub async fn send(&self, endpoint: &'static str, method: Method, target: &str, body: Option<&[u8]>) -> Result<RawResponse> {
+    pub async fn send(
+        &self,
+        endpoint: &'static str,
+        method: Method,
+        target: &str,
+        body: Option<&[u8]>,
+    ) -> Result<RawResponse> {
         let body_bytes = body.unwrap_or_default();
         let timestamp = self.clock.now().timestamp();
         let authorization = self.signer.authorization(method.as_str(), target, timestamp, body_bytes)?;

@@ -43,7 +43,10 @@ pub fn identifier(field: &str, value: &str, min: usize, max: usize) -> Result<()
 pub fn merchant_number(field: &str, value: &str, max: usize) -> Result<()> {
     length(field, value, 1, max)?;
     if let Some(bad) = value.chars().find(|c| !(c.is_ascii_alphanumeric() || "_-|*@".contains(*c))) {
-        return Err(Error::invalid_argument(field, format!("may contain only letters, digits and _-|*@, found {bad:?}")));
+        return Err(Error::invalid_argument(
+            field,
+            format!("may contain only letters, digits and _-|*@, found {bad:?}"),
+        ));
     }
     Ok(())
 }
@@ -52,7 +55,8 @@ pub fn merchant_number(field: &str, value: &str, max: usize) -> Result<()> {
 /// (WeChat Pay calls it without parameters and rejects URLs that carry them).
 pub fn notify_url(field: &str, value: &str, max: usize) -> Result<()> {
     length(field, value, 1, max)?;
-    let url = url::Url::parse(value).map_err(|e| Error::invalid_argument(field, format!("is not an absolute URL: {e}")))?;
+    let url =
+        url::Url::parse(value).map_err(|e| Error::invalid_argument(field, format!("is not an absolute URL: {e}")))?;
     if url.scheme() != "https" {
         return Err(Error::invalid_argument(field, format!("must use https, got scheme {:?}", url.scheme())));
     }
@@ -68,9 +72,13 @@ pub fn notify_url(field: &str, value: &str, max: usize) -> Result<()> {
 /// Checks a return URL: absolute http(s), at most `max` characters.
 pub fn return_url(field: &str, value: &str, max: usize) -> Result<()> {
     length(field, value, 1, max)?;
-    let url = url::Url::parse(value).map_err(|e| Error::invalid_argument(field, format!("is not an absolute URL: {e}")))?;
+    let url =
+        url::Url::parse(value).map_err(|e| Error::invalid_argument(field, format!("is not an absolute URL: {e}")))?;
     if url.scheme() != "https" && url.scheme() != "http" {
-        return Err(Error::invalid_argument(field, format!("must be an http or https URL, got scheme {:?}", url.scheme())));
+        return Err(Error::invalid_argument(
+            field,
+            format!("must be an http or https URL, got scheme {:?}", url.scheme()),
+        ));
     }
     Ok(())
 }
@@ -78,7 +86,10 @@ pub fn return_url(field: &str, value: &str, max: usize) -> Result<()> {
 /// Checks an ISO 4217 alphabetic currency code such as `HKD`.
 pub fn currency(field: &str, value: &str) -> Result<()> {
     if value.len() != 3 || !value.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(Error::invalid_argument(field, format!("must be an ISO 4217 code of 3 upper-case letters such as HKD, got {value:?}")));
+        return Err(Error::invalid_argument(
+            field,
+            format!("must be an ISO 4217 code of 3 upper-case letters such as HKD, got {value:?}"),
+        ));
     }
     Ok(())
 }

@@ -189,9 +189,7 @@ pub struct KeySet {
 
 impl KeyResolver for KeySet {
     fn resolve(&self, serial: &str) -> Option<ResolvedKey> {
-        self.static_keys
-            .resolve(serial)
-            .or_else(|| self.certificates.as_ref().and_then(|store| store.resolve(serial)))
+        self.static_keys.resolve(serial).or_else(|| self.certificates.as_ref().and_then(|store| store.resolve(serial)))
     }
 }
 
@@ -247,7 +245,12 @@ pub struct VerifyOptions {
 /// The body must be the bytes exactly as received: a re-serialized copy does not verify.
 /// Probe messages WeChat Pay sends with signatures starting `WECHATPAY/SIGNTEST/` fail here with
 /// [`Error::SignatureInvalid`], as they are meant to.
-pub fn verify_signature(resolver: &dyn KeyResolver, headers: &SignatureHeaders<'_>, body: &[u8], options: VerifyOptions) -> Result<ResolvedKey> {
+pub fn verify_signature(
+    resolver: &dyn KeyResolver,
+    headers: &SignatureHeaders<'_>,
+    body: &[u8],
+    options: VerifyOptions,
+) -> Result<ResolvedKey> {
     if let Some(signature_type) = headers.signature_type {
         if !signature_type.is_empty() && signature_type != SIGNATURE_SCHEME {
             return Err(Error::UnsupportedAlgorithm {
@@ -274,16 +277,28 @@ pub fn verify_signature(resolver: &dyn KeyResolver, headers: &SignatureHeaders<'
 
     let message = response_message(headers.timestamp, headers.nonce, body);
     if !key.public_key.verify(&message, headers.signature) {
-        return Err(Error::SignatureInvalid { context: options.context, serial: key.serial.clone(), refreshed: options.refreshed });
+        return Err(Error::SignatureInvalid {
+            context: options.context,
+            serial: key.serial.clone(),
+            refreshed: options.refreshed,
+        });
     }
 
     if let Some(window) = options.timestamp_window_seconds {
         let timestamp: i64 = headers.timestamp.parse().map_err(|_| {
-            Error::malformed(format!("{} header {}", options.context, names::TIMESTAMP), format!("{:?} is not Unix seconds", headers.timestamp))
+            Error::malformed(
+                format!("{} header {}", options.context, names::TIMESTAMP),
+                format!("{:?} is not Unix seconds", headers.timestamp),
+            )
         })?;
         let skew = timestamp.saturating_sub(options.now.timestamp());
         if skew.unsigned_abs() > window {
-            return Err(Error::TimestampOutOfWindow { context: options.context, timestamp, skew_seconds: skew, window_seconds: window });
+            return Err(Error::TimestampOutOfWindow {
+                context: options.context,
+                timestamp,
+                skew_seconds: skew,
+                window_seconds: window,
+            });
         }
     }
 

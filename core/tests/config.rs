@@ -46,7 +46,9 @@ fn apiv3_key_of_31_or_33_bytes_is_rejected() {
 
 #[test]
 fn unparsable_pem_is_rejected_without_echo() {
-    let message = config_error(builder().private_key_pem("-----BEGIN PRIVATE KEY-----\nSECRETMATERIAL\n-----END PRIVATE KEY-----\n"));
+    let message = config_error(
+        builder().private_key_pem("-----BEGIN PRIVATE KEY-----\nSECRETMATERIAL\n-----END PRIVATE KEY-----\n"),
+    );
     assert!(message.contains("merchant_private_key"), "{message}");
     assert!(!message.contains("SECRETMATERIAL"), "{message}");
 }
@@ -84,7 +86,11 @@ fn plain_http_base_url_is_rejected_except_loopback() {
 
 #[test]
 fn institutional_mode_checks_ids() {
-    let message = config_error(builder().mode(papay::Mode::Institutional { sp_appid: "wx1".into(), sub_mchid: String::new(), sub_appid: None }));
+    let message = config_error(builder().mode(papay::Mode::Institutional {
+        sp_appid: "wx1".into(),
+        sub_mchid: String::new(),
+        sub_appid: None,
+    }));
     assert!(message.contains("sub_mchid"), "{message}");
 }
 

@@ -25,7 +25,11 @@ async fn mini_program_pre_sign_returns_session_id() {
 #[tokio::test]
 async fn h5_pre_sign_returns_sign_url() {
     let h = Harness::start().await;
-    let request = papay::H5PreSignRequest { common: h.pre_sign_common("H50001"), return_appid: Some("wx00000000000000c3".into()), ..Default::default() };
+    let request = papay::H5PreSignRequest {
+        common: h.pre_sign_common("H50001"),
+        return_appid: Some("wx00000000000000c3".into()),
+        ..Default::default()
+    };
     let response = h.client.h5_pre_sign(&request).await.unwrap();
     assert!(response.sign_url.contains("os_session_id="), "{}", response.sign_url);
 }
@@ -33,7 +37,11 @@ async fn h5_pre_sign_returns_sign_url() {
 #[tokio::test]
 async fn jsapi_pre_sign_returns_sign_url() {
     let h = Harness::start().await;
-    let request = papay::JsapiPreSignRequest { common: h.pre_sign_common("JS0001"), openid: h.openid.clone(), return_url: Some("https://merchant.example/done".into()) };
+    let request = papay::JsapiPreSignRequest {
+        common: h.pre_sign_common("JS0001"),
+        openid: h.openid.clone(),
+        return_url: Some("https://merchant.example/done".into()),
+    };
     let response = h.client.jsapi_pre_sign(&request).await.unwrap();
     assert!(response.sign_url.contains("/global/papay/contracts/login"), "{}", response.sign_url);
 }
@@ -51,7 +59,11 @@ async fn web_pre_sign_returns_show_code_url_and_qr_renders() {
 #[tokio::test]
 async fn app_pre_sign_then_user_signs_and_notification_verifies() {
     let h = Harness::start().await;
-    let request = papay::AppPreSignRequest { common: h.pre_sign_common("APP0001"), openid: None, user_client_ip: Some("203.0.113.10".into()) };
+    let request = papay::AppPreSignRequest {
+        common: h.pre_sign_common("APP0001"),
+        openid: None,
+        user_client_ip: Some("203.0.113.10".into()),
+    };
     let session = h.client.app_pre_sign(&request).await.unwrap();
     let contract = h.sandbox.confirm_signing(SigningRef::SessionId(session.session_id)).unwrap();
 
@@ -69,10 +81,17 @@ async fn app_pre_sign_requires_display_name() {
     let h = Harness::start().await;
     let mut common = h.pre_sign_common("APP0002");
     common.user_display_name = None;
-    let error = h.client.app_pre_sign(&papay::AppPreSignRequest { common, openid: None, user_client_ip: None }).await.unwrap_err();
+    let error = h
+        .client
+        .app_pre_sign(&papay::AppPreSignRequest { common, openid: None, user_client_ip: None })
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), "INVALID_ARGUMENT");
     assert!(error.to_string().contains("user_display_name"), "{error}");
-    assert!(h.sandbox.requests().is_empty() || h.sandbox.requests().iter().all(|r| !r.target.contains("app-pre-entrust-sign")));
+    assert!(
+        h.sandbox.requests().is_empty()
+            || h.sandbox.requests().iter().all(|r| !r.target.contains("app-pre-entrust-sign"))
+    );
 }
 
 #[tokio::test]
@@ -80,7 +99,11 @@ async fn pre_sign_rejects_emoji_display_name_before_sending() {
     let h = Harness::start().await;
     let mut common = h.pre_sign_common("APP0003");
     common.user_display_name = Some("Ann \u{1F600}".into());
-    let error = h.client.app_pre_sign(&papay::AppPreSignRequest { common, openid: None, user_client_ip: None }).await.unwrap_err();
+    let error = h
+        .client
+        .app_pre_sign(&papay::AppPreSignRequest { common, openid: None, user_client_ip: None })
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), "INVALID_ARGUMENT");
     assert!(error.to_string().contains("U+1F600"), "{error}");
 }
@@ -128,8 +151,12 @@ async fn contract_queries_agree() {
     assert_eq!(by_id.state, ContractState::Signed);
     assert_eq!(by_id.plan_id, h.plan_id);
     assert!(by_id.signed_time.is_some());
-    let target = h.sandbox.requests().into_iter().rev().find(|r| r.target.contains("out-contract-code")).unwrap().target;
-    assert_eq!(target, format!("/v3/global/papay/contracts/out-contract-code/Q0001?appid=wx00000000000000a1&plan_id={}", h.plan_id));
+    let target =
+        h.sandbox.requests().into_iter().rev().find(|r| r.target.contains("out-contract-code")).unwrap().target;
+    assert_eq!(
+        target,
+        format!("/v3/global/papay/contracts/out-contract-code/Q0001?appid=wx00000000000000a1&plan_id={}", h.plan_id)
+    );
 }
 
 #[tokio::test]
@@ -144,10 +171,12 @@ async fn query_of_unknown_contract_is_not_found() {
 #[tokio::test]
 async fn cancelled_signing_creates_no_contract() {
     let h = Harness::start().await;
-    let request = papay::AppPreSignRequest { common: h.pre_sign_common("CANCEL01"), openid: None, user_client_ip: None };
+    let request =
+        papay::AppPreSignRequest { common: h.pre_sign_common("CANCEL01"), openid: None, user_client_ip: None };
     let session = h.client.app_pre_sign(&request).await.unwrap();
     h.sandbox.cancel_signing(SigningRef::SessionId(session.session_id)).unwrap();
-    let error = Harness::api_error(h.client.query_contract_by_out_contract_code(h.plan_id, "CANCEL01").await.unwrap_err());
+    let error =
+        Harness::api_error(h.client.query_contract_by_out_contract_code(h.plan_id, "CANCEL01").await.unwrap_err());
     assert_eq!(error.code, "NOT_FOUND");
 }
 
@@ -156,7 +185,8 @@ async fn terminate_returns_unit_on_204_and_notifies() {
     let h = Harness::start().await;
     let contract_id = h.signed_contract("T0001").await;
     h.notification(papay::notification::PAPAY_SIGN).await;
-    let note = papay::TerminateContractRequest { termination_note: "\u{7528}\u{6237}\u{89e3}\u{7ea6} user request".into() };
+    let note =
+        papay::TerminateContractRequest { termination_note: "\u{7528}\u{6237}\u{89e3}\u{7ea6} user request".into() };
     h.client.terminate_contract(&contract_id, &note).await.unwrap();
 
     let record = h.sandbox.requests().into_iter().rev().find(|r| r.target.ends_with("/terminate")).unwrap();
@@ -167,7 +197,9 @@ async fn terminate_returns_unit_on_204_and_notifies() {
 
     let (arrival, notification) = h.notification(papay::notification::PAPAY_TERMINATE).await;
     assert_eq!(arrival.path, "/papay/terminate-notify");
-    let NotificationEvent::ContractTerminated(ended) = notification.event else { panic!("not a ContractTerminated event") };
+    let NotificationEvent::ContractTerminated(ended) = notification.event else {
+        panic!("not a ContractTerminated event")
+    };
     assert_eq!(ended.contract_id, contract_id);
     assert_eq!(ended.contract_termination_mode, Some(TerminationMode::Merchant));
 }
@@ -198,6 +230,8 @@ async fn user_termination_notifies_with_user_mode() {
     let contract_id = h.signed_contract("T0003").await;
     h.sandbox.terminate_by_user(&contract_id).unwrap();
     let (_, notification) = h.notification(papay::notification::PAPAY_TERMINATE).await;
-    let NotificationEvent::ContractTerminated(ended) = notification.event else { panic!("not a ContractTerminated event") };
+    let NotificationEvent::ContractTerminated(ended) = notification.event else {
+        panic!("not a ContractTerminated event")
+    };
     assert_eq!(ended.contract_termination_mode, Some(TerminationMode::User));
 }

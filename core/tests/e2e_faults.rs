@@ -158,7 +158,11 @@ async fn connection_refused_is_transport_error() {
         .download_certificates(false)
         .base_url(base)
         .mode(papay::Mode::Common { appid: credentials.appid })
-        .retry(papay::RetryPolicy { max_attempts: 2, initial_backoff: Duration::from_millis(5), max_backoff: Duration::from_millis(5) })
+        .retry(papay::RetryPolicy {
+            max_attempts: 2,
+            initial_backoff: Duration::from_millis(5),
+            max_backoff: Duration::from_millis(5),
+        })
         .build()
         .unwrap();
     let client = papay::Client::new(config).unwrap();
@@ -175,7 +179,12 @@ async fn timed_out_deduction_is_reconciled_and_charged_once() {
     assert_eq!(order.trade_state, TradeState::Success);
     assert_eq!(order.out_trade_no, "RECON0001");
     assert_eq!(h.sandbox.charge_count("RECON0001"), 1);
-    let queries = h.sandbox.requests().iter().filter(|r| r.target == "/v3/global/papay/transactions/out-trade-no/RECON0001").count();
+    let queries = h
+        .sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.target == "/v3/global/papay/transactions/out-trade-no/RECON0001")
+        .count();
     assert_eq!(queries, 1, "reconciled by one order query");
 }
 
@@ -193,11 +202,21 @@ async fn deduction_answered_500_after_charging_is_reconciled() {
 async fn deduction_rejected_before_charging_is_sent_once_more() {
     let h = Harness::start().await;
     let contract_id = h.signed_contract("RECON3").await;
-    h.sandbox.inject(FaultRule { method: Some("POST".into()), path_contains: Some("/v3/global/papay/transactions".into()), times: 1, fault: server_error(500, "SYSTEM_ERROR") });
+    h.sandbox.inject(FaultRule {
+        method: Some("POST".into()),
+        path_contains: Some("/v3/global/papay/transactions".into()),
+        times: 1,
+        fault: server_error(500, "SYSTEM_ERROR"),
+    });
     let order = h.client.deduct(&h.deduction(&contract_id, "RECON0003", 1000)).await.unwrap();
     assert_eq!(order.trade_state, TradeState::Success);
     assert_eq!(h.sandbox.charge_count("RECON0003"), 1);
-    let posts = h.sandbox.requests().iter().filter(|r| r.method == "POST" && r.target == "/v3/global/papay/transactions").count();
+    let posts = h
+        .sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.target == "/v3/global/papay/transactions")
+        .count();
     assert_eq!(posts, 2, "sent again only after the query proved it absent");
 }
 
@@ -217,7 +236,12 @@ async fn timed_out_refund_is_reconciled() {
     let h = short_timeout().await;
     let contract_id = h.signed_contract("RECON5").await;
     h.client.deduct(&h.deduction(&contract_id, "RECON0005", 1000)).await.unwrap();
-    h.sandbox.inject(FaultRule { method: Some("POST".into()), path_contains: Some("/v3/global/refunds".into()), times: 1, fault: Fault::ProcessThenDelay(Duration::from_secs(2)) });
+    h.sandbox.inject(FaultRule {
+        method: Some("POST".into()),
+        path_contains: Some("/v3/global/refunds".into()),
+        times: 1,
+        fault: Fault::ProcessThenDelay(Duration::from_secs(2)),
+    });
     let request = papay::RefundRequest {
         order: papay::OrderRef::OutTradeNo("RECON0005".into()),
         out_refund_no: "RECONREFUND5".into(),
@@ -226,7 +250,15 @@ async fn timed_out_refund_is_reconciled() {
     };
     let refund = h.client.refund(&request).await.unwrap();
     assert_eq!(refund.out_refund_no, "RECONREFUND5");
-    let list = h.client.list_refunds(&papay::RefundListRequest { order: papay::OrderRef::OutTradeNo("RECON0005".into()), offset: 0, count: 10 }).await.unwrap();
+    let list = h
+        .client
+        .list_refunds(&papay::RefundListRequest {
+            order: papay::OrderRef::OutTradeNo("RECON0005".into()),
+            offset: 0,
+            count: 10,
+        })
+        .await
+        .unwrap();
     assert_eq!(list.total_num, 1, "refunded once");
 }
 
@@ -234,7 +266,12 @@ async fn timed_out_refund_is_reconciled() {
 async fn money_moving_calls_are_not_retried_on_429() {
     let h = Harness::start().await;
     let contract_id = h.signed_contract("F429").await;
-    h.sandbox.inject(FaultRule { method: Some("POST".into()), path_contains: Some("/transactions".into()), times: 1, fault: server_error(429, "FREQUENCY_LIMITED") });
+    h.sandbox.inject(FaultRule {
+        method: Some("POST".into()),
+        path_contains: Some("/transactions".into()),
+        times: 1,
+        fault: server_error(429, "FREQUENCY_LIMITED"),
+    });
     let error = Harness::api_error(h.client.deduct(&h.deduction(&contract_id, "F4290001", 100)).await.unwrap_err());
     assert_eq!(error.status, 429);
     assert_eq!(h.sandbox.charge_count("F4290001"), 0);
@@ -261,7 +298,9 @@ async fn notification_from_rotated_certificate_verifies_after_refresh() {
     h.sandbox.rotate_platform_certificate();
     let contract_id = h.signed_contract("ROT2").await;
     let (_, notification) = h.notification(papay::notification::PAPAY_SIGN).await;
-    assert!(matches!(notification.event, papay::NotificationEvent::ContractSigned(ref c) if c.contract_id == contract_id));
+    assert!(
+        matches!(notification.event, papay::NotificationEvent::ContractSigned(ref c) if c.contract_id == contract_id)
+    );
 }
 
 #[tokio::test]

@@ -39,7 +39,9 @@ async fn deduction_succeeds_and_notification_matches() {
 
     let (arrival, notification) = h.notification(papay::notification::TRANSACTION_SUCCESS).await;
     assert_eq!(arrival.path, "/papay/pay-notify");
-    let NotificationEvent::DeductionSucceeded(notified) = notification.event else { panic!("not a DeductionSucceeded event") };
+    let NotificationEvent::DeductionSucceeded(notified) = notification.event else {
+        panic!("not a DeductionSucceeded event")
+    };
     assert_eq!(notified.out_trade_no, "ORDER0001");
     assert_eq!(notified.transaction_id, order.transaction_id);
     assert_eq!(notified.amount.total, 1000);
@@ -70,7 +72,10 @@ async fn query_of_unknown_order_is_not_found() {
 async fn deduction_on_terminated_contract_is_rejected() {
     let h = Harness::start().await;
     let contract_id = h.signed_contract("D0003").await;
-    h.client.terminate_contract(&contract_id, &papay::TerminateContractRequest { termination_note: "end".into() }).await.unwrap();
+    h.client
+        .terminate_contract(&contract_id, &papay::TerminateContractRequest { termination_note: "end".into() })
+        .await
+        .unwrap();
     let error = Harness::api_error(h.client.deduct(&h.deduction(&contract_id, "ORDER0003", 100)).await.unwrap_err());
     assert_eq!(error.status, 403);
     assert_eq!(error.code, "CONTRACT_ERROR");
@@ -90,7 +95,8 @@ async fn duplicate_out_trade_no_is_rejected_and_charged_once() {
     let (contract_id, _) = paid_order(&h, "D0005", "ORDER0005", 1000).await;
     let same = Harness::api_error(h.client.deduct(&h.deduction(&contract_id, "ORDER0005", 1000)).await.unwrap_err());
     assert_eq!(same.code, "ORDER_PAID");
-    let different = Harness::api_error(h.client.deduct(&h.deduction(&contract_id, "ORDER0005", 2000)).await.unwrap_err());
+    let different =
+        Harness::api_error(h.client.deduct(&h.deduction(&contract_id, "ORDER0005", 2000)).await.unwrap_err());
     assert_eq!(different.code, "OUT_TRADE_NO_USED");
     assert_eq!(h.sandbox.charge_count("ORDER0005"), 1);
 }
@@ -151,7 +157,9 @@ async fn completed_payment_notifies() {
     h.client.deduct(&h.deduction(&contract_id, "ORDER0103", 700)).await.unwrap();
     h.sandbox.complete_payment("ORDER0103").unwrap();
     let (_, notification) = h.notification(papay::notification::TRANSACTION_SUCCESS).await;
-    let NotificationEvent::DeductionSucceeded(order) = notification.event else { panic!("not a DeductionSucceeded event") };
+    let NotificationEvent::DeductionSucceeded(order) = notification.event else {
+        panic!("not a DeductionSucceeded event")
+    };
     assert_eq!(order.out_trade_no, "ORDER0103");
     assert_eq!(h.client.query_order_by_out_trade_no("ORDER0103").await.unwrap().trade_state, TradeState::Success);
 }
@@ -182,7 +190,9 @@ async fn refund_succeeds_and_notification_matches() {
 
     let (arrival, notification) = h.notification(papay::notification::REFUND_SUCCESS).await;
     assert_eq!(arrival.path, "/papay/refund-notify");
-    let NotificationEvent::RefundSucceeded(notified) = notification.event else { panic!("not a RefundSucceeded event") };
+    let NotificationEvent::RefundSucceeded(notified) = notification.event else {
+        panic!("not a RefundSucceeded event")
+    };
     assert_eq!(notified.refund_id, refund.id);
     assert_eq!(notified.refund_status, RefundStatus::Success);
     assert_eq!(notified.transaction_id, order.transaction_id);
@@ -196,7 +206,9 @@ async fn refund_abnormal_and_closed_notify() {
     h.sandbox.set_next_refund_outcome(RefundOutcome::Abnormal);
     h.client.refund(&refund_request("ORDER0202", "REFUND0202A", 100, 1000)).await.unwrap();
     let (_, abnormal) = h.notification(papay::notification::REFUND_ABNORMAL).await;
-    assert!(matches!(abnormal.event, NotificationEvent::RefundAbnormal(ref r) if r.refund_status == RefundStatus::Abnormal));
+    assert!(
+        matches!(abnormal.event, NotificationEvent::RefundAbnormal(ref r) if r.refund_status == RefundStatus::Abnormal)
+    );
 
     h.sandbox.set_next_refund_outcome(RefundOutcome::Closed);
     h.client.refund(&refund_request("ORDER0202", "REFUND0202B", 100, 1000)).await.unwrap();
@@ -219,7 +231,15 @@ async fn refund_queries_and_list_agree() {
     assert_eq!(by_no.id, by_id.id);
     assert_eq!(by_no.out_trade_no.as_deref(), Some("ORDER0203"));
 
-    let page = h.client.list_refunds(&papay::RefundListRequest { order: OrderRef::OutTradeNo("ORDER0203".into()), offset: 1, count: 1 }).await.unwrap();
+    let page = h
+        .client
+        .list_refunds(&papay::RefundListRequest {
+            order: OrderRef::OutTradeNo("ORDER0203".into()),
+            offset: 1,
+            count: 1,
+        })
+        .await
+        .unwrap();
     assert_eq!(page.total_num, 3);
     assert_eq!(page.current_total_num, 1);
     assert_eq!(page.data.len(), 1);
@@ -232,7 +252,8 @@ async fn refund_above_paid_amount_is_rejected() {
     let h = Harness::start().await;
     paid_order(&h, "F0004", "ORDER0204", 1000).await;
     h.client.refund(&refund_request("ORDER0204", "REFUND0204A", 800, 1000)).await.unwrap();
-    let error = Harness::api_error(h.client.refund(&refund_request("ORDER0204", "REFUND0204B", 300, 1000)).await.unwrap_err());
+    let error =
+        Harness::api_error(h.client.refund(&refund_request("ORDER0204", "REFUND0204B", 300, 1000)).await.unwrap_err());
     assert_eq!(error.status, 400);
     assert_eq!(error.code, "INVALID_REQUEST");
 }
@@ -252,14 +273,16 @@ async fn refund_number_reuse_is_idempotent_or_rejected() {
     let first = h.client.refund(&refund_request("ORDER0206", "REFUND0206", 100, 1000)).await.unwrap();
     let repeat = h.client.refund(&refund_request("ORDER0206", "REFUND0206", 100, 1000)).await.unwrap();
     assert_eq!(first.id, repeat.id);
-    let error = Harness::api_error(h.client.refund(&refund_request("ORDER0206", "REFUND0206", 200, 1000)).await.unwrap_err());
+    let error =
+        Harness::api_error(h.client.refund(&refund_request("ORDER0206", "REFUND0206", 200, 1000)).await.unwrap_err());
     assert_eq!(error.code, "OUT_REFUND_NO_USED");
 }
 
 #[tokio::test]
 async fn refund_of_unknown_order_is_resource_not_exists() {
     let h = Harness::start().await;
-    let error = Harness::api_error(h.client.refund(&refund_request("NOSUCHORDER", "REFUND0207", 100, 1000)).await.unwrap_err());
+    let error =
+        Harness::api_error(h.client.refund(&refund_request("NOSUCHORDER", "REFUND0207", 100, 1000)).await.unwrap_err());
     assert_eq!(error.status, 404);
     assert_eq!(error.code, "RESOURCE_NOT_EXISTS");
 }
@@ -284,6 +307,13 @@ async fn institutional_refund_carries_sub_merchant() {
     assert_eq!(queried.amount.refund, 400);
     let target = h.sandbox.requests().into_iter().rev().find(|r| r.target.contains("/refunds/id/")).unwrap().target;
     assert!(target.ends_with("?sp_mchid=1900000001&sub_mchid=1900000099"), "{target}");
-    let list = client.list_refunds(&papay::RefundListRequest { order: OrderRef::OutTradeNo("ORDER0208".into()), offset: 0, count: 10 }).await.unwrap();
+    let list = client
+        .list_refunds(&papay::RefundListRequest {
+            order: OrderRef::OutTradeNo("ORDER0208".into()),
+            offset: 0,
+            count: 10,
+        })
+        .await
+        .unwrap();
     assert_eq!(list.identity.sub_mchid.as_deref(), Some("1900000099"));
 }

@@ -29,26 +29,19 @@ fn read_vector_file(relative: &str) -> Vec<u8> {
 }
 
 fn load_json(name: &str) -> Value {
-    serde_json::from_slice(&read_vector_file(name))
-        .unwrap_or_else(|e| panic!("{name} is not valid JSON: {e}"))
+    serde_json::from_slice(&read_vector_file(name)).unwrap_or_else(|e| panic!("{name} is not valid JSON: {e}"))
 }
 
 fn cases(document: &Value) -> &Vec<Value> {
-    document["cases"]
-        .as_array()
-        .expect("the file has a \"cases\" array")
+    document["cases"].as_array().expect("the file has a \"cases\" array")
 }
 
 fn text<'a>(value: &'a Value, key: &str) -> &'a str {
-    value[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("field {key:?} is not a string in {value}"))
+    value[key].as_str().unwrap_or_else(|| panic!("field {key:?} is not a string in {value}"))
 }
 
 fn integer(value: &Value, key: &str) -> i64 {
-    value[key]
-        .as_i64()
-        .unwrap_or_else(|| panic!("field {key:?} is not an integer in {value}"))
+    value[key].as_i64().unwrap_or_else(|| panic!("field {key:?} is not an integer in {value}"))
 }
 
 fn case_name(case: &Value) -> &str {
@@ -65,22 +58,14 @@ fn header_pairs(headers: &Value) -> Vec<(String, String)> {
         .as_object()
         .expect("headers is an object")
         .iter()
-        .map(|(name, value)| {
-            (
-                name.clone(),
-                value.as_str().expect("header value is a string").to_owned(),
-            )
-        })
+        .map(|(name, value)| (name.clone(), value.as_str().expect("header value is a string").to_owned()))
         .collect()
 }
 
 /// Builds a store holding every certificate listed under `certificate_files`.
 fn certificate_store(document: &Value) -> CertificateStore {
     let store = CertificateStore::new();
-    for file in document["certificate_files"]
-        .as_array()
-        .expect("certificate_files array")
-    {
+    for file in document["certificate_files"].as_array().expect("certificate_files array") {
         let file = file.as_str().expect("certificate file name");
         let certificate = PlatformCertificate::from_pem(&read_vector_file(file))
             .unwrap_or_else(|e| panic!("{file} does not parse: {e}"));
@@ -93,19 +78,16 @@ fn certificate_store(document: &Value) -> CertificateStore {
 fn request_signatures_match_openssl() {
     let document = load_json("signatures.json");
     let pkcs8 =
-        MerchantPrivateKey::from_pem(&read_vector_file(text(&document, "private_key_file")))
-            .expect("PKCS#8 key");
+        MerchantPrivateKey::from_pem(&read_vector_file(text(&document, "private_key_file"))).expect("PKCS#8 key");
     let pkcs1 =
-        MerchantPrivateKey::from_pem(&read_vector_file(text(&document, "private_key_file_pkcs1")))
-            .expect("PKCS#1 key");
+        MerchantPrivateKey::from_pem(&read_vector_file(text(&document, "private_key_file_pkcs1"))).expect("PKCS#1 key");
     let mchid = text(&document, "mchid");
     let serial = text(&document, "merchant_serial");
     let signer = RequestSigner::new(
         mchid,
         serial,
         Arc::new(
-            MerchantPrivateKey::from_pem(&read_vector_file(text(&document, "private_key_file")))
-                .expect("PKCS#8 key"),
+            MerchantPrivateKey::from_pem(&read_vector_file(text(&document, "private_key_file"))).expect("PKCS#8 key"),
         ),
     );
 
@@ -113,83 +95,54 @@ fn request_signatures_match_openssl() {
         let name = case_name(case);
         let method = text(case, "method");
         let target = text(case, "target");
-        let timestamp: i64 = text(case, "timestamp")
-            .parse()
-            .expect("timestamp is decimal");
+        let timestamp: i64 = text(case, "timestamp").parse().expect("timestamp is decimal");
         let nonce = text(case, "nonce");
         let body = text(case, "body");
         let expected_signature = text(case, "signature");
 
         let message = request_message(method, target, timestamp, nonce, body.as_bytes());
-        assert_eq!(
-            String::from_utf8(message.clone()).expect("UTF-8"),
-            text(case, "message"),
-            "{name}: message"
-        );
-        assert_eq!(
-            pkcs8.sign(&message).expect("sign"),
-            expected_signature,
-            "{name}: PKCS#8 signature"
-        );
-        assert_eq!(
-            pkcs1.sign(&message).expect("sign"),
-            expected_signature,
-            "{name}: PKCS#1 signature"
-        );
+        assert_eq!(String::from_utf8(message.clone()).expect("UTF-8"), text(case, "message"), "{name}: message");
+        assert_eq!(pkcs8.sign(&message).expect("sign"), expected_signature, "{name}: PKCS#8 signature");
+        assert_eq!(pkcs1.sign(&message).expect("sign"), expected_signature, "{name}: PKCS#1 signature");
         assert_eq!(
             authorization_header(mchid, nonce, timestamp, serial, expected_signature),
             text(case, "authorization"),
             "{name}: authorization_header"
         );
         assert_eq!(
-            signer
-                .authorization_with_nonce(method, target, timestamp, nonce, body.as_bytes())
-                .expect("sign"),
+            signer.authorization_with_nonce(method, target, timestamp, nonce, body.as_bytes()).expect("sign"),
             text(case, "authorization"),
             "{name}: RequestSigner"
         );
 
         if let Some(parameter) = case.get("path_parameter") {
             let encoded = encode_component(text(parameter, "decoded"));
-            assert_eq!(
-                encoded,
-                text(parameter, "encoded"),
-                "{name}: encoded path parameter"
-            );
-            assert!(
-                target.contains(&format!("/{encoded}")),
-                "{name}: target holds the encoded parameter"
-            );
+            assert_eq!(encoded, text(parameter, "encoded"), "{name}: encoded path parameter");
+            assert!(target.contains(&format!("/{encoded}")), "{name}: target holds the encoded parameter");
         }
     }
 }
 
 #[test]
 fn merchant_key_forms_share_public_key() {
-    let pkcs8 = MerchantPrivateKey::from_pem(&read_vector_file("keys/merchant_pkcs8.pem"))
-        .expect("PKCS#8 key");
-    let pkcs1 = MerchantPrivateKey::from_pem(&read_vector_file("keys/merchant_pkcs1.pem"))
-        .expect("PKCS#1 key");
+    let pkcs8 = MerchantPrivateKey::from_pem(&read_vector_file("keys/merchant_pkcs8.pem")).expect("PKCS#8 key");
+    let pkcs1 = MerchantPrivateKey::from_pem(&read_vector_file("keys/merchant_pkcs1.pem")).expect("PKCS#1 key");
     assert_eq!(pkcs8.public_key_der(), pkcs1.public_key_der());
 }
 
 #[test]
 fn platform_public_key_pem_forms_agree() {
-    let from_certificate =
-        PublicKey::from_pem(&read_vector_file("keys/platform_cert.pem")).expect("CERTIFICATE");
-    let from_spki =
-        PublicKey::from_pem(&read_vector_file("keys/platform_public.pem")).expect("PUBLIC KEY");
+    let from_certificate = PublicKey::from_pem(&read_vector_file("keys/platform_cert.pem")).expect("CERTIFICATE");
+    let from_spki = PublicKey::from_pem(&read_vector_file("keys/platform_public.pem")).expect("PUBLIC KEY");
     assert_eq!(from_certificate, from_spki);
 
-    let second = PublicKey::from_pem(&read_vector_file("keys/platform2_public.pem"))
-        .expect("second PUBLIC KEY");
+    let second = PublicKey::from_pem(&read_vector_file("keys/platform2_public.pem")).expect("second PUBLIC KEY");
     assert_ne!(from_certificate, second);
 }
 
 #[test]
 fn platform_public_key_pkcs1_pem_parses() {
-    let from_spki =
-        PublicKey::from_pem(&read_vector_file("keys/platform_public.pem")).expect("PUBLIC KEY");
+    let from_spki = PublicKey::from_pem(&read_vector_file("keys/platform_public.pem")).expect("PUBLIC KEY");
     let from_pkcs1 = PublicKey::from_pem(&read_vector_file("keys/platform_public_pkcs1.pem"))
         .unwrap_or_else(|e| panic!("BEGIN RSA PUBLIC KEY (PKCS#1) is rejected: {e}"));
     assert_eq!(from_spki, from_pkcs1);
@@ -198,75 +151,35 @@ fn platform_public_key_pkcs1_pem_parses() {
 #[test]
 fn platform_public_key_pkcs1_der_parses() {
     use base64::Engine as _;
-    let pem =
-        String::from_utf8(read_vector_file("keys/platform_public_pkcs1.pem")).expect("UTF-8 PEM");
-    let base64_body: String = pem
-        .lines()
-        .filter(|line| !line.starts_with("-----"))
-        .collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(base64_body)
-        .expect("PEM body is Base64");
+    let pem = String::from_utf8(read_vector_file("keys/platform_public_pkcs1.pem")).expect("UTF-8 PEM");
+    let base64_body: String = pem.lines().filter(|line| !line.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(base64_body).expect("PEM body is Base64");
     let from_pkcs1 = PublicKey::from_der(&der).expect("PKCS#1 RSAPublicKey DER");
 
     let responses = load_json("response_signatures.json");
-    let case = cases(&responses)
-        .iter()
-        .find(|case| case_name(case) == "valid_200_json_body")
-        .expect("case exists");
-    let message = response_message(
-        text(case, "timestamp"),
-        text(case, "nonce"),
-        text(case, "body").as_bytes(),
-    );
-    assert!(
-        from_pkcs1.verify(&message, text(case, "signature")),
-        "the PKCS#1 key verifies valid_200_json_body"
-    );
+    let case = cases(&responses).iter().find(|case| case_name(case) == "valid_200_json_body").expect("case exists");
+    let message = response_message(text(case, "timestamp"), text(case, "nonce"), text(case, "body").as_bytes());
+    assert!(from_pkcs1.verify(&message, text(case, "signature")), "the PKCS#1 key verifies valid_200_json_body");
 
-    let from_spki =
-        PublicKey::from_pem(&read_vector_file("keys/platform_public.pem")).expect("PUBLIC KEY");
-    assert_eq!(
-        from_pkcs1.spki_der(),
-        from_spki.spki_der(),
-        "spki_der() of a PKCS#1 key is SubjectPublicKeyInfo"
-    );
+    let from_spki = PublicKey::from_pem(&read_vector_file("keys/platform_public.pem")).expect("PUBLIC KEY");
+    assert_eq!(from_pkcs1.spki_der(), from_spki.spki_der(), "spki_der() of a PKCS#1 key is SubjectPublicKeyInfo");
 }
 
 #[test]
 fn platform_certificates_have_chosen_serials() {
     let expected = [
-        (
-            "keys/platform_cert.pem",
-            "3C6A1E5F0B7D92A4C8E1F03B5D7A9C2E4F6B8D01",
-        ),
-        (
-            "keys/platform2_cert.pem",
-            "4D7B2F6A1C8E03B5D9F14A6C2E8B0D3F5A7C9E12",
-        ),
-        (
-            "keys/platform_expired_cert.pem",
-            "2E5C8A1F7B3D09E6C4A2F81D5B3E7C9A0F2D4B63",
-        ),
+        ("keys/platform_cert.pem", "3C6A1E5F0B7D92A4C8E1F03B5D7A9C2E4F6B8D01"),
+        ("keys/platform2_cert.pem", "4D7B2F6A1C8E03B5D9F14A6C2E8B0D3F5A7C9E12"),
+        ("keys/platform_expired_cert.pem", "2E5C8A1F7B3D09E6C4A2F81D5B3E7C9A0F2D4B63"),
     ];
     for (file, serial) in expected {
         let certificate = PlatformCertificate::from_pem(&read_vector_file(file)).expect(file);
         assert_eq!(certificate.serial_no(), serial, "{file}: serial");
     }
 
-    let expired =
-        PlatformCertificate::from_pem(&read_vector_file("keys/platform_expired_cert.pem"))
-            .expect("expired");
-    assert_eq!(
-        expired.not_before().timestamp(),
-        1_577_836_800,
-        "expired certificate: notBefore 2020-01-01"
-    );
-    assert_eq!(
-        expired.not_after().timestamp(),
-        1_609_459_200,
-        "expired certificate: notAfter 2021-01-01"
-    );
+    let expired = PlatformCertificate::from_pem(&read_vector_file("keys/platform_expired_cert.pem")).expect("expired");
+    assert_eq!(expired.not_before().timestamp(), 1_577_836_800, "expired certificate: notBefore 2020-01-01");
+    assert_eq!(expired.not_after().timestamp(), 1_609_459_200, "expired certificate: notAfter 2021-01-01");
 }
 
 #[test]
@@ -292,18 +205,11 @@ fn response_signatures_verify_as_expected() {
         let result = verify_signature(&store, &headers, text(case, "body").as_bytes(), options);
 
         if case["valid"].as_bool().expect("valid is a boolean") {
-            let key = result
-                .unwrap_or_else(|e| panic!("{name}: expected to verify, got {} ({e})", e.code()));
+            let key = result.unwrap_or_else(|e| panic!("{name}: expected to verify, got {} ({e})", e.code()));
             assert_eq!(key.serial, text(case, "serial"), "{name}: resolved serial");
         } else {
-            let error = result
-                .err()
-                .unwrap_or_else(|| panic!("{name}: expected a failure, it verified"));
-            assert_eq!(
-                error.code(),
-                text(case, "expected_error"),
-                "{name}: error code ({error})"
-            );
+            let error = result.err().unwrap_or_else(|| panic!("{name}: expected a failure, it verified"));
+            assert_eq!(error.code(), text(case, "expected_error"), "{name}: error code ({error})");
         }
     }
 }
@@ -323,23 +229,14 @@ fn aes_gcm_matches_node() {
         match case["expected_error"].as_str() {
             None => {
                 let plaintext = text(case, "plaintext");
-                let decrypted = result.unwrap_or_else(|e| {
-                    panic!("{name}: expected to decrypt, got {} ({e})", e.code())
-                });
-                assert_eq!(
-                    decrypted.as_slice(),
-                    plaintext.as_bytes(),
-                    "{name}: plaintext"
-                );
-                let encrypted = key
-                    .encrypt(nonce, associated_data, plaintext.as_bytes())
-                    .expect("encrypt");
+                let decrypted =
+                    result.unwrap_or_else(|e| panic!("{name}: expected to decrypt, got {} ({e})", e.code()));
+                assert_eq!(decrypted.as_slice(), plaintext.as_bytes(), "{name}: plaintext");
+                let encrypted = key.encrypt(nonce, associated_data, plaintext.as_bytes()).expect("encrypt");
                 assert_eq!(encrypted, ciphertext, "{name}: ciphertext");
             }
             Some(code) => {
-                let error = result
-                    .err()
-                    .unwrap_or_else(|| panic!("{name}: expected {code}, it decrypted"));
+                let error = result.err().unwrap_or_else(|| panic!("{name}: expected {code}, it decrypted"));
                 assert_eq!(error.code(), code, "{name}: error code ({error})");
             }
         }
@@ -364,9 +261,7 @@ fn certificate_download_decrypts_and_verifies() {
     assert_eq!(entries.len(), expected.len(), "number of certificates");
     for entry in entries {
         let serial = text(entry, "serial_no");
-        let expected_entry = expected
-            .get(serial)
-            .unwrap_or_else(|| panic!("unexpected serial {serial}"));
+        let expected_entry = expected.get(serial).unwrap_or_else(|| panic!("unexpected serial {serial}"));
         let encrypted = &entry["encrypt_certificate"];
         assert_eq!(text(encrypted, "algorithm"), "AEAD_AES_256_GCM");
         let pem = key
@@ -384,50 +279,25 @@ fn certificate_download_decrypts_and_verifies() {
         );
 
         let certificate = PlatformCertificate::from_pem(&pem).expect("decrypted PEM parses");
-        assert_eq!(
-            certificate.serial_no(),
-            serial,
-            "{serial}: certificate serial"
-        );
-        assert_eq!(
-            certificate.not_before().timestamp(),
-            integer(expected_entry, "not_before"),
-            "{serial}: notBefore"
-        );
-        assert_eq!(
-            certificate.not_after().timestamp(),
-            integer(expected_entry, "not_after"),
-            "{serial}: notAfter"
-        );
-        assert_eq!(
-            entry["effective_time"], expected_entry["effective_time"],
-            "{serial}: effective_time"
-        );
-        assert_eq!(
-            entry["expire_time"], expected_entry["expire_time"],
-            "{serial}: expire_time"
-        );
-        let effective =
-            chrono::DateTime::parse_from_rfc3339(text(entry, "effective_time")).expect("RFC 3339");
-        assert_eq!(
-            effective.timestamp(),
-            certificate.not_before().timestamp(),
-            "{serial}: effective_time instant"
-        );
+        assert_eq!(certificate.serial_no(), serial, "{serial}: certificate serial");
+        assert_eq!(certificate.not_before().timestamp(), integer(expected_entry, "not_before"), "{serial}: notBefore");
+        assert_eq!(certificate.not_after().timestamp(), integer(expected_entry, "not_after"), "{serial}: notAfter");
+        assert_eq!(entry["effective_time"], expected_entry["effective_time"], "{serial}: effective_time");
+        assert_eq!(entry["expire_time"], expected_entry["expire_time"], "{serial}: expire_time");
+        let effective = chrono::DateTime::parse_from_rfc3339(text(entry, "effective_time")).expect("RFC 3339");
+        assert_eq!(effective.timestamp(), certificate.not_before().timestamp(), "{serial}: effective_time instant");
         store.insert(certificate);
     }
 
     let headers = header_pairs(&document["headers"]);
-    let signature_headers =
-        SignatureHeaders::from_headers(&headers, "response").expect("signature headers present");
+    let signature_headers = SignatureHeaders::from_headers(&headers, "response").expect("signature headers present");
     let options = VerifyOptions {
         context: "response",
         now: utc(integer(&document, "now")),
         timestamp_window_seconds: Some(300),
         refreshed: false,
     };
-    let signer = verify_signature(&store, &signature_headers, body.as_bytes(), options)
-        .expect("response verifies");
+    let signer = verify_signature(&store, &signature_headers, body.as_bytes(), options).expect("response verifies");
     assert_eq!(signer.serial, text(&document["expected"], "signed_by"));
 }
 
@@ -442,9 +312,7 @@ fn notifications_parse_or_fail_with_expected_code() {
     let document = load_json("notifications.json");
     let store: Arc<CertificateStore> = Arc::new(certificate_store(&document));
     let apiv3_key = ApiV3Key::new(text(&document, "apiv3_key")).expect("32-byte key");
-    let window = document["timestamp_window_seconds"]
-        .as_u64()
-        .expect("timestamp_window_seconds");
+    let window = document["timestamp_window_seconds"].as_u64().expect("timestamp_window_seconds");
 
     for case in cases(&document) {
         let name = case_name(case);
@@ -455,59 +323,29 @@ fn notifications_parse_or_fail_with_expected_code() {
         let result = parser.parse(&headers, text(case, "body").as_bytes());
 
         if let Some(code) = expected["error"].as_str() {
-            let error = result
-                .err()
-                .unwrap_or_else(|| panic!("{name}: expected {code}, it parsed"));
+            let error = result.err().unwrap_or_else(|| panic!("{name}: expected {code}, it parsed"));
             assert_eq!(error.code(), code, "{name}: error code ({error})");
             continue;
         }
 
-        let notification =
-            result.unwrap_or_else(|e| panic!("{name}: expected to parse, got {} ({e})", e.code()));
+        let notification = result.unwrap_or_else(|e| panic!("{name}: expected to parse, got {} ({e})", e.code()));
         assert_eq!(notification.id, text(expected, "id"), "{name}: id");
-        let serial = headers
-            .header("Wechatpay-Serial")
-            .expect("valid cases carry Wechatpay-Serial");
+        let serial = headers.header("Wechatpay-Serial").expect("valid cases carry Wechatpay-Serial");
         assert_eq!(notification.signed_by, serial, "{name}: signed_by");
-        assert_eq!(
-            notification.event_type,
-            text(expected, "event_type"),
-            "{name}: event_type"
-        );
-        assert_eq!(
-            notification.summary,
-            text(expected, "summary"),
-            "{name}: summary"
-        );
-        let create_time =
-            chrono::DateTime::parse_from_rfc3339(text(expected, "create_time")).expect("RFC 3339");
-        assert_eq!(
-            notification.create_time,
-            Some(create_time),
-            "{name}: create_time"
-        );
+        assert_eq!(notification.event_type, text(expected, "event_type"), "{name}: event_type");
+        assert_eq!(notification.summary, text(expected, "summary"), "{name}: summary");
+        let create_time = chrono::DateTime::parse_from_rfc3339(text(expected, "create_time")).expect("RFC 3339");
+        assert_eq!(notification.create_time, Some(create_time), "{name}: create_time");
 
         let kind_matches = matches!(
             (text(expected, "event_type"), &notification.event),
             ("PAPAY.SIGN", NotificationEvent::ContractSigned(_))
                 | ("PAPAY.TERMINATE", NotificationEvent::ContractTerminated(_))
-                | (
-                    "TRANSACTION.SUCCESS",
-                    NotificationEvent::DeductionSucceeded(_)
-                )
+                | ("TRANSACTION.SUCCESS", NotificationEvent::DeductionSucceeded(_))
                 | ("REFUND.SUCCESS", NotificationEvent::RefundSucceeded(_))
         );
-        assert!(
-            kind_matches,
-            "{name}: event variant {:?} for {}",
-            notification.event,
-            text(expected, "event_type")
-        );
-        assert_eq!(
-            event_resource_json(&notification.event),
-            expected["resource"],
-            "{name}: decrypted resource"
-        );
+        assert!(kind_matches, "{name}: event variant {:?} for {}", notification.event, text(expected, "event_type"));
+        assert_eq!(event_resource_json(&notification.event), expected["resource"], "{name}: decrypted resource");
     }
 }
 
@@ -517,10 +355,7 @@ fn notification_typed_fields_match_vectors() {
     let store: Arc<CertificateStore> = Arc::new(certificate_store(&document));
     let apiv3_key = ApiV3Key::new(text(&document, "apiv3_key")).expect("32-byte key");
     let parse = |name: &str| {
-        let case = cases(&document)
-            .iter()
-            .find(|case| case_name(case) == name)
-            .expect("case exists");
+        let case = cases(&document).iter().find(|case| case_name(case) == name).expect("case exists");
         let parser = NotificationParser::new(
             store.clone(),
             apiv3_key.clone(),
@@ -528,13 +363,10 @@ fn notification_typed_fields_match_vectors() {
             300,
         );
         let headers = header_pairs(&case["headers"]);
-        parser
-            .parse(&headers, text(case, "body").as_bytes())
-            .expect("valid notification")
+        parser.parse(&headers, text(case, "body").as_bytes()).expect("valid notification")
     };
 
-    let NotificationEvent::DeductionSucceeded(order) = parse("transaction_success_common").event
-    else {
+    let NotificationEvent::DeductionSucceeded(order) = parse("transaction_success_common").event else {
         panic!("transaction_success_common is not a deduction");
     };
     assert_eq!(order.out_trade_no, "FAKEORDER000002");
@@ -544,22 +376,13 @@ fn notification_typed_fields_match_vectors() {
     assert_eq!(order.amount.payer_currency.as_deref(), Some("CNY"));
     assert_eq!(order.identity.mchid.as_deref(), Some("1900000001"));
 
-    let NotificationEvent::ContractTerminated(contract) = parse("papay_terminate_user").event
-    else {
+    let NotificationEvent::ContractTerminated(contract) = parse("papay_terminate_user").event else {
         panic!("papay_terminate_user is not a termination");
     };
-    assert_eq!(
-        contract
-            .contract_termination_mode
-            .map(|mode| mode.to_string())
-            .as_deref(),
-        Some("USER")
-    );
+    assert_eq!(contract.contract_termination_mode.map(|mode| mode.to_string()).as_deref(), Some("USER"));
     assert_eq!(contract.plan_id, 999);
 
-    let NotificationEvent::RefundSucceeded(refund) =
-        parse("refund_success_lowercase_headers").event
-    else {
+    let NotificationEvent::RefundSucceeded(refund) = parse("refund_success_lowercase_headers").event else {
         panic!("refund_success_lowercase_headers is not a refund");
     };
     assert_eq!(refund.identity.sub_mchid.as_deref(), Some("1900000099"));

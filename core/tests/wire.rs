@@ -20,7 +20,13 @@ async fn non_ascii_body_is_signed_as_sent() {
     request.attach = Some("\u{00fc}ber \u{4e2d}\u{6587}".into());
     let order = h.client.deduct(&request).await.unwrap();
     assert_eq!(order.attach.as_deref(), Some("\u{00fc}ber \u{4e2d}\u{6587}"));
-    let record = h.sandbox.requests().into_iter().rev().find(|r| r.method == "POST" && r.target == "/v3/global/papay/transactions").unwrap();
+    let record = h
+        .sandbox
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.method == "POST" && r.target == "/v3/global/papay/transactions")
+        .unwrap();
     assert!(record.signature_verified);
 }
 
@@ -32,7 +38,13 @@ async fn path_values_are_percent_encoded_once() {
     h.client.deduct(&h.deduction(&contract_id, out_trade_no, 100)).await.unwrap();
     let order = h.client.query_order_by_out_trade_no(out_trade_no).await.unwrap();
     assert_eq!(order.out_trade_no, out_trade_no);
-    let record = h.sandbox.requests().into_iter().rev().find(|r| r.method == "GET" && r.target.contains("/out-trade-no/")).unwrap();
+    let record = h
+        .sandbox
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.method == "GET" && r.target.contains("/out-trade-no/"))
+        .unwrap();
     assert_eq!(record.target, "/v3/global/papay/transactions/out-trade-no/A%7CB%2AC%401-x_y");
     assert!(record.signature_verified);
 }
@@ -45,7 +57,11 @@ async fn query_values_are_percent_encoded_once() {
     h.client.deduct(&h.deduction(&contract_id, out_trade_no, 100)).await.unwrap();
     let list = h
         .client
-        .list_refunds(&papay::RefundListRequest { order: papay::OrderRef::OutTradeNo(out_trade_no.into()), offset: 0, count: 5 })
+        .list_refunds(&papay::RefundListRequest {
+            order: papay::OrderRef::OutTradeNo(out_trade_no.into()),
+            offset: 0,
+            count: 5,
+        })
         .await
         .unwrap();
     assert_eq!(list.out_trade_no, out_trade_no);
@@ -97,8 +113,11 @@ async fn notification_headers_match_in_any_case() {
     let h = Harness::start().await;
     h.signed_contract("WIRE07").await;
     let (arrival, _) = h.notification(papay::notification::PAPAY_SIGN).await;
-    let pairs: Vec<(String, String)> =
-        arrival.headers.iter().map(|(name, value)| (name.as_str().to_owned(), value.to_str().unwrap().to_owned())).collect();
+    let pairs: Vec<(String, String)> = arrival
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), value.to_str().unwrap().to_owned()))
+        .collect();
     let upper: Vec<(String, String)> = pairs.iter().map(|(n, v)| (n.to_ascii_uppercase(), v.clone())).collect();
     let mixed: std::collections::HashMap<String, String> =
         pairs.iter().map(|(n, v)| (n.replace("wechatpay", "WeChatPay"), v.clone())).collect();
@@ -135,5 +154,8 @@ async fn every_request_carries_user_agent_and_verifies() {
     h.signed_contract("WIRE10").await;
     let requests = h.sandbox.requests();
     assert!(!requests.is_empty());
-    assert!(requests.iter().filter(|r| !r.target.starts_with("/sandbox/")).all(|r| r.signature_verified), "{requests:?}");
+    assert!(
+        requests.iter().filter(|r| !r.target.starts_with("/sandbox/")).all(|r| r.signature_verified),
+        "{requests:?}"
+    );
 }

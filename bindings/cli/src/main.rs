@@ -71,7 +71,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&cli.log)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
         .with_writer(std::io::stderr)
         .init();
 
@@ -86,7 +89,14 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Demo => demo::run().await,
             Command::Sandbox { listen, credentials, notify_redirect, termination_notify_url, fast_retries_ms } => {
-                operator::serve_sandbox(listen, credentials, notify_redirect, termination_notify_url, fast_retries_ms.map(Duration::from_millis)).await
+                operator::serve_sandbox(
+                    listen,
+                    credentials,
+                    notify_redirect,
+                    termination_notify_url,
+                    fast_retries_ms.map(Duration::from_millis),
+                )
+                .await
             }
             Command::VerifyNotification { credentials, headers, body, ignore_time } => {
                 operator::verify_notification(&credentials, &headers, &body, ignore_time).await

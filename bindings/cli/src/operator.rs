@@ -51,7 +51,8 @@ pub async fn serve_sandbox(
     let sandbox = Sandbox::start(options).await.map_err(|e| format!("starting the sandbox: {e}"))?;
     let credentials = sandbox.credentials();
     let json = serde_json::to_string_pretty(&credentials).map_err(|e| format!("encoding the credentials: {e}"))?;
-    write_private(&credentials_path, json.as_bytes()).map_err(|e| format!("writing {}: {e}", credentials_path.display()))?;
+    write_private(&credentials_path, json.as_bytes())
+        .map_err(|e| format!("writing {}: {e}", credentials_path.display()))?;
     println!("sandbox listening on {}", sandbox.base_url());
     println!("credentials written to {}", credentials_path.display());
 
@@ -80,7 +81,11 @@ fn load_credentials(path: &Path) -> Result<Credentials, String> {
     serde_json::from_str(&text).map_err(|e| format!("{} is not a credentials JSON file: {e}", path.display()))
 }
 
-fn client_from(credentials: &Credentials, clock: Option<std::sync::Arc<dyn papay::Clock>>, window: Option<u64>) -> Result<papay::Client, String> {
+fn client_from(
+    credentials: &Credentials,
+    clock: Option<std::sync::Arc<dyn papay::Clock>>,
+    window: Option<u64>,
+) -> Result<papay::Client, String> {
     let mut builder = papay::Config::builder()
         .mchid(&credentials.mchid)
         .serial_no(&credentials.merchant_serial_no)
@@ -101,11 +106,16 @@ fn client_from(credentials: &Credentials, clock: Option<std::sync::Arc<dyn papay
     papay::Client::new(config).map_err(|e| format!("{} {e}", e.code()))
 }
 
-pub async fn verify_notification(credentials: &Path, headers: &Path, body: &Path, ignore_time: bool) -> Result<(), String> {
+pub async fn verify_notification(
+    credentials: &Path,
+    headers: &Path,
+    body: &Path,
+    ignore_time: bool,
+) -> Result<(), String> {
     let credentials = load_credentials(credentials)?;
     let header_text = std::fs::read_to_string(headers).map_err(|e| format!("reading {}: {e}", headers.display()))?;
-    let header_map: std::collections::BTreeMap<String, String> =
-        serde_json::from_str(&header_text).map_err(|e| format!("{} is not a JSON object of strings: {e}", headers.display()))?;
+    let header_map: std::collections::BTreeMap<String, String> = serde_json::from_str(&header_text)
+        .map_err(|e| format!("{} is not a JSON object of strings: {e}", headers.display()))?;
     let body = std::fs::read(body).map_err(|e| format!("reading {}: {e}", body.display()))?;
 
     let window = ignore_time.then_some(u64::MAX / 2);
@@ -121,12 +131,18 @@ pub async fn query(credentials: &Path, what: QueryKind) -> Result<(), String> {
     let client = client_from(&credentials, None, None)?;
     let describe = |e: papay::Error| format!("{} {e}", e.code());
     let json = match what {
-        QueryKind::Contract { contract_id } => serde_json::to_value(client.query_contract_by_id(&contract_id).await.map_err(describe)?),
-        QueryKind::ContractCode { plan_id, out_contract_code } => {
-            serde_json::to_value(client.query_contract_by_out_contract_code(plan_id, &out_contract_code).await.map_err(describe)?)
+        QueryKind::Contract { contract_id } => {
+            serde_json::to_value(client.query_contract_by_id(&contract_id).await.map_err(describe)?)
         }
-        QueryKind::Order { out_trade_no } => serde_json::to_value(client.query_order_by_out_trade_no(&out_trade_no).await.map_err(describe)?),
-        QueryKind::Refund { out_refund_no } => serde_json::to_value(client.query_refund_by_out_refund_no(&out_refund_no).await.map_err(describe)?),
+        QueryKind::ContractCode { plan_id, out_contract_code } => serde_json::to_value(
+            client.query_contract_by_out_contract_code(plan_id, &out_contract_code).await.map_err(describe)?,
+        ),
+        QueryKind::Order { out_trade_no } => {
+            serde_json::to_value(client.query_order_by_out_trade_no(&out_trade_no).await.map_err(describe)?)
+        }
+        QueryKind::Refund { out_refund_no } => {
+            serde_json::to_value(client.query_refund_by_out_refund_no(&out_refund_no).await.map_err(describe)?)
+        }
     }
     .map_err(|e| e.to_string())?;
     println!("{}", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?);

@@ -35,15 +35,21 @@ pub async fn start(client: papay::Client) -> std::io::Result<(String, mpsc::Unbo
             let client = client.clone();
             let sender = sender.clone();
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request| handle(request, client.clone(), sender.clone()));
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                let service =
+                    hyper::service::service_fn(move |request| handle(request, client.clone(), sender.clone()));
+                let _ =
+                    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
             });
         }
     });
     Ok((format!("http://{address}"), receiver))
 }
 
-async fn handle(request: Request<Incoming>, client: papay::Client, sender: mpsc::UnboundedSender<Received>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(
+    request: Request<Incoming>,
+    client: papay::Client,
+    sender: mpsc::UnboundedSender<Received>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = request.uri().path().to_owned();
     let headers = request.headers().clone();
     let body = match request.into_body().collect().await {
@@ -62,9 +68,12 @@ async fn handle(request: Request<Incoming>, client: papay::Client, sender: mpsc:
 
 fn answer(reply: papay::NotificationAnswer) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(reply.body)));
-    *response.status_mut() = hyper::StatusCode::from_u16(reply.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        hyper::StatusCode::from_u16(reply.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     if let Some(content_type) = reply.content_type {
-        response.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static(content_type));
+        response
+            .headers_mut()
+            .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static(content_type));
     }
     response
 }

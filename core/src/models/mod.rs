@@ -128,7 +128,10 @@ pub type Timestamp = chrono::DateTime<chrono::FixedOffset>;
 
 /// Serializes a time as RFC 3339 with seconds precision and its offset, e.g.
 /// `2030-01-01T12:00:00+08:00`.
-pub(crate) fn serialize_time_opt<S: serde::Serializer>(value: &Option<Timestamp>, serializer: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize_time_opt<S: serde::Serializer>(
+    value: &Option<Timestamp>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     match value {
         Some(time) => serializer.serialize_str(&time.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)),
         None => serializer.serialize_none(),

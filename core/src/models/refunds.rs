@@ -157,7 +157,9 @@ impl RefundStatus {
     }
 }
 
-fn deserialize_refund_status<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Option<RefundStatus>, D::Error> {
+fn deserialize_refund_status<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<RefundStatus>, D::Error> {
     let value = Option::<String>::deserialize(deserializer)?;
     Ok(value.map(|v| RefundStatus::parse_any(&v)))
 }
@@ -316,7 +318,10 @@ impl RefundListRequest {
     pub(crate) fn validate(&self) -> Result<()> {
         self.order.validate()?;
         if self.count == 0 || self.count > MAX_REFUND_PAGE_SIZE {
-            return Err(Error::invalid_argument("count", format!("must be 1 to {MAX_REFUND_PAGE_SIZE}, got {}", self.count)));
+            return Err(Error::invalid_argument(
+                "count",
+                format!("must be 1 to {MAX_REFUND_PAGE_SIZE}, got {}", self.count),
+            ));
         }
         Ok(())
     }
@@ -354,7 +359,9 @@ pub struct RefundNotification {
     pub amount: RefundAmount,
 }
 
-fn deserialize_refund_status_required<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<RefundStatus, D::Error> {
+fn deserialize_refund_status_required<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<RefundStatus, D::Error> {
     let value = String::deserialize(deserializer)?;
     Ok(RefundStatus::parse_any(&value))
 }

@@ -27,7 +27,10 @@ pub struct PreSignCommon {
 impl PreSignCommon {
     fn validate(&self, display_name_required: bool) -> Result<()> {
         if self.plan_id == 0 {
-            return Err(crate::Error::invalid_argument("plan_id", "must be the positive template id issued by WeChat Pay"));
+            return Err(crate::Error::invalid_argument(
+                "plan_id",
+                "must be the positive template id issued by WeChat Pay",
+            ));
         }
         validate::merchant_number("out_contract_code", &self.out_contract_code, 32)?;
         match &self.user_display_name {

@@ -46,7 +46,10 @@ impl Harness {
     }
 
     /// Starts with sandbox `options` and lets `configure` adjust the client configuration.
-    pub async fn start_with(options: SandboxOptions, configure: impl FnOnce(papay::ConfigBuilder) -> papay::ConfigBuilder) -> Self {
+    pub async fn start_with(
+        options: SandboxOptions,
+        configure: impl FnOnce(papay::ConfigBuilder) -> papay::ConfigBuilder,
+    ) -> Self {
         let sandbox = Sandbox::start(options).await.expect("sandbox starts");
         let credentials = sandbox.credentials();
         let builder = papay::Config::builder()
@@ -57,7 +60,11 @@ impl Harness {
             .base_url(sandbox.base_url())
             .mode(papay::Mode::Common { appid: credentials.appid.clone() })
             .timeout(Duration::from_secs(5))
-            .retry(papay::RetryPolicy { max_attempts: 3, initial_backoff: Duration::from_millis(10), max_backoff: Duration::from_millis(50) });
+            .retry(papay::RetryPolicy {
+                max_attempts: 3,
+                initial_backoff: Duration::from_millis(10),
+                max_backoff: Duration::from_millis(50),
+            });
         let client = papay::Client::new(configure(builder).build().expect("valid config")).expect("client");
 
         let arrived = Arc::new(Mutex::new(Vec::new()));
@@ -72,7 +79,11 @@ impl Harness {
     pub fn institutional(&self) -> papay::Client {
         let credentials = self.sandbox.credentials();
         self.client
-            .with_mode(papay::Mode::Institutional { sp_appid: credentials.sp_appid, sub_mchid: credentials.sub_mchid, sub_appid: None })
+            .with_mode(papay::Mode::Institutional {
+                sp_appid: credentials.sp_appid,
+                sub_mchid: credentials.sub_mchid,
+                sub_appid: None,
+            })
             .expect("institutional mode")
     }
 
@@ -92,7 +103,11 @@ impl Harness {
     }
 
     pub async fn signed_contract_with(&self, client: &papay::Client, out_contract_code: &str) -> String {
-        let request = papay::AppPreSignRequest { common: self.pre_sign_common(out_contract_code), openid: None, user_client_ip: None };
+        let request = papay::AppPreSignRequest {
+            common: self.pre_sign_common(out_contract_code),
+            openid: None,
+            user_client_ip: None,
+        };
         let session = client.app_pre_sign(&request).await.expect("app pre-sign");
         self.sandbox.confirm_signing(SigningRef::SessionId(session.session_id)).expect("user signs").contract_id
     }
@@ -119,7 +134,11 @@ impl Harness {
             let pending: Vec<Arrived> = self.arrived.lock().unwrap()[seen..].to_vec();
             for arrival in pending {
                 seen += 1;
-                let parsed = self.client.parse_notification(&arrival.headers, &arrival.body).await.expect("notification verifies");
+                let parsed = self
+                    .client
+                    .parse_notification(&arrival.headers, &arrival.body)
+                    .await
+                    .expect("notification verifies");
                 if parsed.event_type == event_type {
                     self.arrived.lock().unwrap().retain(|a| a.body != arrival.body);
                     return (arrival, parsed);
@@ -163,7 +182,9 @@ async fn start_receiver(arrived: Arc<Mutex<Vec<Arrived>>>, signal: Arc<tokio::sy
                         Ok::<_, Infallible>(response)
                     }
                 });
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
             });
         }
     });

@@ -30,20 +30,15 @@ pub(crate) struct SignedRequest<'a> {
 }
 
 /// Verifies the Authorization header of a request.
-pub(crate) fn verify(
-    request: &SignedRequest<'_>,
-    settings: &Settings,
-    now_unix: i64,
-) -> Result<(), ApiError> {
-    let header = request
-        .authorization
-        .ok_or_else(|| ApiError::sign_error("the Authorization header is missing"))?;
+pub(crate) fn verify(request: &SignedRequest<'_>, settings: &Settings, now_unix: i64) -> Result<(), ApiError> {
+    let header = request.authorization.ok_or_else(|| ApiError::sign_error("the Authorization header is missing"))?;
     let parameters = parse_header(header)?;
 
     let parameter = |name: &str| {
-        parameters.get(name).map(String::as_str).ok_or_else(|| {
-            ApiError::sign_error(format!("the Authorization header has no {name} parameter"))
-        })
+        parameters
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| ApiError::sign_error(format!("the Authorization header has no {name} parameter")))
     };
     let mchid = parameter("mchid")?;
     let nonce = parameter("nonce_str")?;
@@ -66,14 +61,10 @@ pub(crate) fn verify(
     check_nonce(nonce)?;
     check_timestamp(timestamp, now_unix, settings.max_clock_skew.as_secs())?;
 
-    let signature_bytes = BASE64
-        .decode(signature)
-        .map_err(|e| ApiError::sign_error(format!("signature is not valid base64: {e}")))?;
+    let signature_bytes =
+        BASE64.decode(signature).map_err(|e| ApiError::sign_error(format!("signature is not valid base64: {e}")))?;
     let message = signed_message(request, timestamp, nonce);
-    if settings
-        .merchant_verifier
-        .verify(&message, &signature_bytes)
-    {
+    if settings.merchant_verifier.verify(&message, &signature_bytes) {
         return Ok(());
     }
 
@@ -111,15 +102,9 @@ fn signed_message(request: &SignedRequest<'_>, timestamp: &str, nonce: &str) -> 
 
 /// Splits `SCHEME key="value",key="value"` into a map.
 fn parse_header(header: &str) -> Result<HashMap<String, String>, ApiError> {
-    let rest = header
-        .trim()
-        .strip_prefix(SCHEME)
-        .filter(|rest| rest.starts_with(' '))
-        .ok_or_else(|| {
-            ApiError::sign_error(format!(
-                "the Authorization scheme must be {SCHEME} followed by a space"
-            ))
-        })?;
+    let rest = header.trim().strip_prefix(SCHEME).filter(|rest| rest.starts_with(' ')).ok_or_else(|| {
+        ApiError::sign_error(format!("the Authorization scheme must be {SCHEME} followed by a space"))
+    })?;
 
     let mut parameters = HashMap::new();
     for item in rest.split(',') {
@@ -127,43 +112,25 @@ fn parse_header(header: &str) -> Result<HashMap<String, String>, ApiError> {
         if item.is_empty() {
             continue;
         }
-        let (key, value) = item.split_once('=').ok_or_else(|| {
-            ApiError::sign_error(format!(
-                "Authorization parameter {item:?} is not key=\"value\""
-            ))
+        let (key, value) = item
+            .split_once('=')
+            .ok_or_else(|| ApiError::sign_error(format!("Authorization parameter {item:?} is not key=\"value\"")))?;
+        let value = value.trim().strip_prefix('"').and_then(|v| v.strip_suffix('"')).ok_or_else(|| {
+            ApiError::sign_error(format!("Authorization parameter {} must be a double-quoted value", key.trim()))
         })?;
-        let value = value
-            .trim()
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .ok_or_else(|| {
-                ApiError::sign_error(format!(
-                    "Authorization parameter {} must be a double-quoted value",
-                    key.trim()
-                ))
-            })?;
-        if parameters
-            .insert(key.trim().to_string(), value.to_string())
-            .is_some()
-        {
-            return Err(ApiError::sign_error(format!(
-                "Authorization parameter {} appears twice",
-                key.trim()
-            )));
+        if parameters.insert(key.trim().to_string(), value.to_string()).is_some() {
+            return Err(ApiError::sign_error(format!("Authorization parameter {} appears twice", key.trim())));
         }
     }
     Ok(parameters)
 }
 
 fn check_nonce(nonce: &str) -> Result<(), ApiError> {
-    let valid =
-        !nonce.is_empty() && nonce.len() <= 32 && nonce.bytes().all(|b| b.is_ascii_alphanumeric());
+    let valid = !nonce.is_empty() && nonce.len() <= 32 && nonce.bytes().all(|b| b.is_ascii_alphanumeric());
     if valid {
         Ok(())
     } else {
-        Err(ApiError::sign_error(format!(
-            "nonce_str {nonce:?} must be 1 to 32 letters or digits"
-        )))
+        Err(ApiError::sign_error(format!("nonce_str {nonce:?} must be 1 to 32 letters or digits")))
     }
 }
 
@@ -172,9 +139,7 @@ fn check_timestamp(timestamp: &str, now_unix: i64, max_skew_secs: u64) -> Result
         .parse()
         .ok()
         .filter(|_| timestamp.bytes().all(|b| b.is_ascii_digit()))
-        .ok_or_else(|| {
-            ApiError::sign_error(format!("timestamp {timestamp:?} is not Unix seconds"))
-        })?;
+        .ok_or_else(|| ApiError::sign_error(format!("timestamp {timestamp:?} is not Unix seconds")))?;
 
     let skew = now_unix.abs_diff(value);
     if skew > max_skew_secs {
@@ -191,7 +156,8 @@ mod tests {
 
     #[test]
     fn parse_header_accepts_any_order() {
-        let header = r#"WECHATPAY2-SHA256-RSA2048 signature="c2ln",serial_no="AB", timestamp="1",nonce_str="n",mchid="1""#;
+        let header =
+            r#"WECHATPAY2-SHA256-RSA2048 signature="c2ln",serial_no="AB", timestamp="1",nonce_str="n",mchid="1""#;
         let parsed = parse_header(header).ok();
         let serial = parsed.as_ref().and_then(|p| p.get("serial_no")).cloned();
         assert_eq!(serial.as_deref(), Some("AB"));

@@ -83,16 +83,11 @@ pub(crate) async fn handle(
                 Ok(r) => r,
                 Err(response) => return *response,
             };
-            let reference = match (
-                request.session_id,
-                request.plan_id,
-                request.out_contract_code,
-            ) {
+            let reference = match (request.session_id, request.plan_id, request.out_contract_code) {
                 (Some(id), None, None) => SigningRef::SessionId(id),
-                (None, Some(plan_id), Some(out_contract_code)) => SigningRef::OutContractCode {
-                    plan_id,
-                    out_contract_code,
-                },
+                (None, Some(plan_id), Some(out_contract_code)) => {
+                    SigningRef::OutContractCode { plan_id, out_contract_code }
+                }
                 _ => {
                     return plain_error(
                         400,
@@ -120,15 +115,13 @@ pub(crate) async fn handle(
                 "charge_count": sandbox.charge_count(out_trade_no),
             }),
         ),
-        ("POST", ["sandbox", "deduction-outcome"]) => {
-            match parse::<DeductionOutcomeRequest>(body) {
-                Ok(request) => {
-                    sandbox.set_next_deduction_outcome(request.outcome);
-                    no_content()
-                }
-                Err(response) => *response,
+        ("POST", ["sandbox", "deduction-outcome"]) => match parse::<DeductionOutcomeRequest>(body) {
+            Ok(request) => {
+                sandbox.set_next_deduction_outcome(request.outcome);
+                no_content()
             }
-        }
+            Err(response) => *response,
+        },
         ("POST", ["sandbox", "refund-outcome"]) => match parse::<RefundOutcomeRequest>(body) {
             Ok(request) => {
                 sandbox.set_next_refund_outcome(request.outcome);
@@ -136,14 +129,12 @@ pub(crate) async fn handle(
             }
             Err(response) => *response,
         },
-        ("POST", ["sandbox", "certificates", "rotate"]) => plain_json(
-            200,
-            &json!({ "serial_no": sandbox.rotate_platform_certificate() }),
-        ),
-        ("POST", ["sandbox", "certificates", "publish"]) => plain_json(
-            200,
-            &json!({ "serial_no": sandbox.publish_platform_certificate() }),
-        ),
+        ("POST", ["sandbox", "certificates", "rotate"]) => {
+            plain_json(200, &json!({ "serial_no": sandbox.rotate_platform_certificate() }))
+        }
+        ("POST", ["sandbox", "certificates", "publish"]) => {
+            plain_json(200, &json!({ "serial_no": sandbox.publish_platform_certificate() }))
+        }
         ("POST", ["sandbox", "certificates", "use"]) => match parse::<SerialRequest>(body) {
             Ok(request) => result_empty(sandbox.use_platform_certificate(&request.serial_no)),
             Err(response) => *response,
@@ -174,11 +165,7 @@ pub(crate) async fn handle(
         ("POST", ["sandbox", "notifications", "wait"]) => match parse::<WaitRequest>(body) {
             Ok(request) => {
                 let timeout = Duration::from_millis(request.timeout_ms);
-                result_json(
-                    sandbox
-                        .wait_for_delivery(&request.event_type, timeout)
-                        .await,
-                )
+                result_json(sandbox.wait_for_delivery(&request.event_type, timeout).await)
             }
             Err(response) => *response,
         },
@@ -188,11 +175,7 @@ pub(crate) async fn handle(
             Ok(request) => result_empty(sandbox.set_notify_redirect(request.url)),
             Err(response) => *response,
         },
-        _ => plain_error(
-            404,
-            "NOT_FOUND",
-            &format!("no control endpoint {method} {path}"),
-        ),
+        _ => plain_error(404, "NOT_FOUND", &format!("no control endpoint {method} {path}")),
     }
 }
 
@@ -246,13 +229,9 @@ fn error_response(error: &SandboxError) -> Response<SandboxBody> {
 
 /// Serves a small HTML page at the signing URLs that pre-sign responses point to, telling a human
 /// how to play the user. Returns `None` for any other request.
-pub(crate) fn signing_page(
-    method: &str,
-    path: &str,
-    query: Option<&str>,
-) -> Option<Response<SandboxBody>> {
-    let is_signing_path = path == "/global/papay/contracts/login"
-        || path == "/global/papay/contracts/sessions/show_code";
+pub(crate) fn signing_page(method: &str, path: &str, query: Option<&str>) -> Option<Response<SandboxBody>> {
+    let is_signing_path =
+        path == "/global/papay/contracts/login" || path == "/global/papay/contracts/sessions/show_code";
     if method != "GET" || !is_signing_path {
         return None;
     }

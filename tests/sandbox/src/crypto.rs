@@ -56,10 +56,7 @@ fn random_from_alphabet(len: usize, alphabet: &[u8]) -> String {
 
     // 256 is a multiple of neither 62 nor 10, so the modulo is slightly biased. The values are
     // identifiers and nonces for tests, not secrets whose strength matters.
-    bytes
-        .iter()
-        .map(|b| char::from(alphabet[usize::from(*b) % alphabet.len()]))
-        .collect()
+    bytes.iter().map(|b| char::from(alphabet[usize::from(*b) % alphabet.len()])).collect()
 }
 
 /// Returns a random id in the 8-4-4-4-12 hexadecimal form of a UUID (version 4 bits set).
@@ -70,14 +67,7 @@ pub(crate) fn random_uuid() -> String {
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
 
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }
 
 /// Encodes DER bytes as PEM with the given label and 64-character lines.
@@ -94,28 +84,17 @@ pub(crate) fn pem_encode(label: &str, der: &[u8]) -> String {
 
 /// Decodes the first PEM block of `pem`, returning its label and DER bytes.
 pub(crate) fn pem_decode(pem: &str) -> Result<(String, Vec<u8>), String> {
-    let begin = pem
-        .find("-----BEGIN ")
-        .ok_or("no -----BEGIN line found in PEM text")?;
+    let begin = pem.find("-----BEGIN ").ok_or("no -----BEGIN line found in PEM text")?;
     let after_begin = &pem[begin + "-----BEGIN ".len()..];
-    let label_end = after_begin
-        .find("-----")
-        .ok_or("unterminated -----BEGIN line in PEM text")?;
+    let label_end = after_begin.find("-----").ok_or("unterminated -----BEGIN line in PEM text")?;
     let label = after_begin[..label_end].to_string();
 
     let body_start = &after_begin[label_end + "-----".len()..];
     let end_marker = format!("-----END {label}-----");
-    let body_end = body_start
-        .find(&end_marker)
-        .ok_or_else(|| format!("no {end_marker} line found in PEM text"))?;
+    let body_end = body_start.find(&end_marker).ok_or_else(|| format!("no {end_marker} line found in PEM text"))?;
 
-    let base64_text: String = body_start[..body_end]
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    let der = BASE64
-        .decode(base64_text)
-        .map_err(|e| format!("PEM block {label} is not valid base64: {e}"))?;
+    let base64_text: String = body_start[..body_end].chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let der = BASE64.decode(base64_text).map_err(|e| format!("PEM block {label} is not valid base64: {e}"))?;
     Ok((label, der))
 }
 
@@ -164,10 +143,7 @@ impl RsaSigner {
 
     /// Returns the PKCS#8 DER encoding of the private key.
     pub(crate) fn pkcs8_der(&self) -> Result<Vec<u8>, SandboxError> {
-        let der = self
-            .key
-            .as_der()
-            .map_err(|_| SandboxError::Crypto("cannot encode RSA key as PKCS#8".into()))?;
+        let der = self.key.as_der().map_err(|_| SandboxError::Crypto("cannot encode RSA key as PKCS#8".into()))?;
         Ok(der.as_ref().to_vec())
     }
 
@@ -178,11 +154,8 @@ impl RsaSigner {
 
     /// Returns the SubjectPublicKeyInfo PEM (`PUBLIC KEY`) of the key.
     pub(crate) fn public_key_pem(&self) -> Result<String, SandboxError> {
-        let der = self
-            .key
-            .public_key()
-            .as_der()
-            .map_err(|_| SandboxError::Crypto("cannot encode RSA public key".into()))?;
+        let der =
+            self.key.public_key().as_der().map_err(|_| SandboxError::Crypto("cannot encode RSA public key".into()))?;
         Ok(pem_encode("PUBLIC KEY", der.as_ref()))
     }
 
@@ -195,16 +168,7 @@ impl RsaSigner {
     pub(crate) fn sign_base64(&self, message: &[u8]) -> String {
         let rng = aws_lc_rs::rand::SystemRandom::new();
         let mut signature_bytes = vec![0u8; self.key.public_modulus_len()];
-        if self
-            .key
-            .sign(
-                &signature::RSA_PKCS1_SHA256,
-                &rng,
-                message,
-                &mut signature_bytes,
-            )
-            .is_err()
-        {
+        if self.key.sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut signature_bytes).is_err() {
             // PKCS#1 v1.5 signing with a valid key and a modulus-sized buffer does not fail. If it
             // did, the zeroed signature would fail every verification, which tests would notice.
             tracing::error!("RSA signing failed");
@@ -308,10 +272,7 @@ impl PlatformCertificate {
             .map_err(|e| SandboxError::Crypto(format!("certificate parameters: {e}")))?;
         let mut name = rcgen::DistinguishedName::new();
         name.push(rcgen::DnType::OrganizationName, "papay-sandbox");
-        name.push(
-            rcgen::DnType::CommonName,
-            "WeChat Pay sandbox platform certificate",
-        );
+        name.push(rcgen::DnType::CommonName, "WeChat Pay sandbox platform certificate");
         params.distinguished_name = name;
         params.serial_number = Some(rcgen::SerialNumber::from_slice(&hex_to_bytes(serial_no)?));
         let (year, month, day) = date_parts(not_before)?;
@@ -353,19 +314,15 @@ fn hex_to_bytes(hex: &str) -> Result<Vec<u8>, SandboxError> {
         .map(|i| {
             hex.get(i..i + 2)
                 .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or_else(|| {
-                    SandboxError::Crypto(format!("serial number {hex} is not hexadecimal"))
-                })
+                .ok_or_else(|| SandboxError::Crypto(format!("serial number {hex} is not hexadecimal")))
         })
         .collect()
 }
 
 /// Splits a date into the (year, month, day) that `rcgen::date_time_ymd` takes.
 fn date_parts(date: chrono::NaiveDate) -> Result<(i32, u8, u8), SandboxError> {
-    let month = u8::try_from(date.month())
-        .map_err(|_| SandboxError::Crypto("month out of range".into()))?;
-    let day =
-        u8::try_from(date.day()).map_err(|_| SandboxError::Crypto("day out of range".into()))?;
+    let month = u8::try_from(date.month()).map_err(|_| SandboxError::Crypto("month out of range".into()))?;
+    let day = u8::try_from(date.day()).map_err(|_| SandboxError::Crypto("day out of range".into()))?;
     Ok((date.year(), month, day))
 }
 

@@ -15,10 +15,7 @@ pub enum SandboxError {
 
     /// The listener could not be bound.
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: std::net::SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: std::net::SocketAddr, source: std::io::Error },
 
     /// A key, certificate or cipher operation failed.
     #[error("crypto operation failed: {0}")]
@@ -34,10 +31,7 @@ pub enum SandboxError {
 
     /// The (plan_id, out_contract_code) pair of the session already has a contract.
     #[error("out_contract_code {out_contract_code} is already signed for plan_id {plan_id}")]
-    AlreadySigned {
-        plan_id: u64,
-        out_contract_code: String,
-    },
+    AlreadySigned { plan_id: u64, out_contract_code: String },
 
     /// No contract has this contract_id.
     #[error("contract not found: {0}")]
@@ -53,10 +47,7 @@ pub enum SandboxError {
 
     /// `complete_payment` was called for an order that is not USERPAYING.
     #[error("order {out_trade_no} is {trade_state}, only a USERPAYING order can complete payment")]
-    OrderNotUserPaying {
-        out_trade_no: String,
-        trade_state: String,
-    },
+    OrderNotUserPaying { out_trade_no: String, trade_state: String },
 
     /// `use_platform_certificate` was given a serial number that is not listed.
     #[error("platform certificate {0} is not listed by the sandbox; publish or rotate first")]
@@ -64,8 +55,5 @@ pub enum SandboxError {
 
     /// `wait_for_delivery` saw no new acknowledged notification of that event type in time.
     #[error("no acknowledged {event_type} notification within {timeout:?}")]
-    DeliveryTimeout {
-        event_type: String,
-        timeout: Duration,
-    },
+    DeliveryTimeout { event_type: String, timeout: Duration },
 }

@@ -51,11 +51,7 @@ pub enum Fault {
     ProcessThenStatus(u16),
     /// Answers a signed JSON error without processing (e.g. 429 FREQUENCY_LIMITED,
     /// 500 SYSTEM_ERROR, 403 NOT_ENOUGH).
-    Error {
-        status: u16,
-        code: String,
-        message: String,
-    },
+    Error { status: u16, code: String, message: String },
     /// Answers a `text/html` Bad Gateway page without signature headers, without processing.
     HtmlPage(u16),
     /// Answers 200 with a signed body that is not JSON, without processing.
@@ -76,16 +72,8 @@ pub enum Fault {
 impl FaultRule {
     /// Returns whether the rule applies to a request.
     pub(crate) fn matches(&self, method: &str, path: &str) -> bool {
-        let method_matches = self
-            .method
-            .as_deref()
-            .map(|m| m.eq_ignore_ascii_case(method))
-            .unwrap_or(true);
-        let path_matches = self
-            .path_contains
-            .as_deref()
-            .map(|fragment| path.contains(fragment))
-            .unwrap_or(true);
+        let method_matches = self.method.as_deref().map(|m| m.eq_ignore_ascii_case(method)).unwrap_or(true);
+        let path_matches = self.path_contains.as_deref().map(|fragment| path.contains(fragment)).unwrap_or(true);
         method_matches && path_matches
     }
 }
@@ -112,11 +100,7 @@ enum FaultJson {
     DelayMs(u64),
     ProcessThenDelayMs(u64),
     ProcessThenStatus(u16),
-    Error {
-        status: u16,
-        code: String,
-        message: String,
-    },
+    Error { status: u16, code: String, message: String },
     HtmlPage(u16),
     InvalidJson,
     BadSignature,
@@ -136,15 +120,7 @@ impl From<Fault> for FaultJson {
             Fault::Delay(d) => FaultJson::DelayMs(millis(d)),
             Fault::ProcessThenDelay(d) => FaultJson::ProcessThenDelayMs(millis(d)),
             Fault::ProcessThenStatus(s) => FaultJson::ProcessThenStatus(s),
-            Fault::Error {
-                status,
-                code,
-                message,
-            } => FaultJson::Error {
-                status,
-                code,
-                message,
-            },
+            Fault::Error { status, code, message } => FaultJson::Error { status, code, message },
             Fault::HtmlPage(s) => FaultJson::HtmlPage(s),
             Fault::InvalidJson => FaultJson::InvalidJson,
             Fault::BadSignature => FaultJson::BadSignature,
@@ -162,15 +138,7 @@ impl From<FaultJson> for Fault {
             FaultJson::DelayMs(ms) => Fault::Delay(Duration::from_millis(ms)),
             FaultJson::ProcessThenDelayMs(ms) => Fault::ProcessThenDelay(Duration::from_millis(ms)),
             FaultJson::ProcessThenStatus(s) => Fault::ProcessThenStatus(s),
-            FaultJson::Error {
-                status,
-                code,
-                message,
-            } => Fault::Error {
-                status,
-                code,
-                message,
-            },
+            FaultJson::Error { status, code, message } => Fault::Error { status, code, message },
             FaultJson::HtmlPage(s) => Fault::HtmlPage(s),
             FaultJson::InvalidJson => Fault::InvalidJson,
             FaultJson::BadSignature => Fault::BadSignature,
@@ -195,11 +163,7 @@ mod tests {
             method: None,
             path_contains: Some("/transactions".into()),
             times: 1,
-            fault: Fault::Error {
-                status: 500,
-                code: "SYSTEM_ERROR".into(),
-                message: "x".into(),
-            },
+            fault: Fault::Error { status: 500, code: "SYSTEM_ERROR".into(), message: "x".into() },
         };
         assert_eq!(rule.ok(), Some(expected));
     }
@@ -207,10 +171,7 @@ mod tests {
     #[test]
     fn fault_rule_parses_delay_and_unit_forms() {
         let delay: Result<FaultRule, _> = serde_json::from_str(r#"{"fault":{"delay_ms":3000}}"#);
-        assert_eq!(
-            delay.ok().map(|r| r.fault),
-            Some(Fault::Delay(Duration::from_secs(3)))
-        );
+        assert_eq!(delay.ok().map(|r| r.fault), Some(Fault::Delay(Duration::from_secs(3))));
 
         let reset: Result<FaultRule, _> = serde_json::from_str(r#"{"fault":"reset_mid_body"}"#);
         assert_eq!(reset.ok().map(|r| r.fault), Some(Fault::ResetMidBody));
@@ -227,9 +188,6 @@ mod tests {
         assert_eq!(take_matching(&mut rules, "GET", "/v3/global/refunds"), None);
         assert!(take_matching(&mut rules, "POST", "/v3/global/refunds").is_some());
         assert!(take_matching(&mut rules, "POST", "/v3/global/refunds").is_some());
-        assert_eq!(
-            take_matching(&mut rules, "POST", "/v3/global/refunds"),
-            None
-        );
+        assert_eq!(take_matching(&mut rules, "POST", "/v3/global/refunds"), None);
     }
 }

@@ -81,9 +81,7 @@ pub(crate) struct State {
 
 impl State {
     pub(crate) fn signing_certificate(&self) -> Option<&PlatformCertificate> {
-        self.certificates
-            .iter()
-            .find(|c| c.serial_no == self.signing_serial)
+        self.certificates.iter().find(|c| c.serial_no == self.signing_serial)
     }
 }
 
@@ -105,12 +103,7 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
-    pub(crate) fn new(
-        settings: Settings,
-        base_url: String,
-        state: State,
-        runtime: tokio::runtime::Handle,
-    ) -> Self {
+    pub(crate) fn new(settings: Settings, base_url: String, state: State, runtime: tokio::runtime::Handle) -> Self {
         let (shutdown, _) = tokio::sync::watch::channel(false);
         Self {
             settings,
@@ -128,9 +121,7 @@ impl Inner {
     /// Locks the state. A poisoned lock is used as it is, because failing every later request
     /// after one panic would hide that panic behind unrelated errors.
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn mchid(&self) -> &str {
@@ -148,20 +139,12 @@ impl Inner {
 
     /// Returns a new 18-digit signing session id.
     pub(crate) fn new_session_id(&self) -> String {
-        format!(
-            "{:06}{}",
-            self.next_sequence() % 1_000_000,
-            crypto::random_digits(12)
-        )
+        format!("{:06}{}", self.next_sequence() % 1_000_000, crypto::random_digits(12))
     }
 
     /// Returns a new contract id: "Wx" and 28 digits and letters.
     pub(crate) fn new_contract_id(&self) -> String {
-        format!(
-            "Wx{:010}{}",
-            self.next_sequence() % 10_000_000_000,
-            crypto::random_alphanumeric(18)
-        )
+        format!("Wx{:010}{}", self.next_sequence() % 10_000_000_000, crypto::random_alphanumeric(18))
     }
 
     /// Returns a new 32-digit transaction id starting with 4200000000, as WeChat's do.
@@ -176,11 +159,7 @@ impl Inner {
 
     fn new_numbered_id(&self, prefix: &str) -> String {
         let date = crypto::now_beijing().format("%Y%m%d");
-        format!(
-            "{prefix}{date}{:08}{}",
-            self.next_sequence() % 100_000_000,
-            crypto::random_digits(6)
-        )
+        format!("{prefix}{date}{:08}{}", self.next_sequence() % 100_000_000, crypto::random_digits(6))
     }
 
     /// Returns the key that signs responses and notifications now.
@@ -192,10 +171,7 @@ impl Inner {
                 signer: self.settings.public_key_signer.clone(),
             });
         }
-        state.signing_certificate().map(|c| ResponseSigner {
-            serial: c.serial_no.clone(),
-            signer: c.signer.clone(),
-        })
+        state.signing_certificate().map(|c| ResponseSigner { serial: c.serial_no.clone(), signer: c.signer.clone() })
     }
 
     /// Returns a signer whose serial is never listed, generating its key on first use.
@@ -203,10 +179,7 @@ impl Inner {
         self.unlisted_signer
             .get_or_init(|| {
                 let signer = RsaSigner::generate().ok()?;
-                Some(ResponseSigner {
-                    serial: format!("7F{}", crypto::random_upper_hex(38)),
-                    signer,
-                })
+                Some(ResponseSigner { serial: format!("7F{}", crypto::random_upper_hex(38)), signer })
             })
             .clone()
     }

@@ -67,8 +67,7 @@ pub use error::SandboxError;
 pub use faults::{Fault, FaultRule};
 pub use notify::DeliveryRecord;
 pub use options::{
-    ContractView, Credentials, DeductionOutcome, MerchantKey, RefundOutcome, SandboxOptions,
-    SigningRef,
+    ContractView, Credentials, DeductionOutcome, MerchantKey, RefundOutcome, SandboxOptions, SigningRef,
 };
 pub use server::RequestRecord;
 
@@ -100,9 +99,7 @@ impl Sandbox {
     pub async fn start(options: SandboxOptions) -> Result<Sandbox, SandboxError> {
         check_options(&options)?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|e| {
-            SandboxError::InvalidOptions(format!(
-                "Sandbox::start must run inside a tokio runtime: {e}"
-            ))
+            SandboxError::InvalidOptions(format!("Sandbox::start must run inside a tokio runtime: {e}"))
         })?;
 
         // RSA key generation takes tens of milliseconds, so it runs off the async worker.
@@ -116,14 +113,8 @@ impl Sandbox {
 
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
-            .map_err(|source| SandboxError::Bind {
-                addr: options.listen,
-                source,
-            })?;
-        let local_addr = listener.local_addr().map_err(|source| SandboxError::Bind {
-            addr: options.listen,
-            source,
-        })?;
+            .map_err(|source| SandboxError::Bind { addr: options.listen, source })?;
+        let local_addr = listener.local_addr().map_err(|source| SandboxError::Bind { addr: options.listen, source })?;
         let base_url = format!("http://{local_addr}");
 
         let settings = Settings {
@@ -137,10 +128,7 @@ impl Sandbox {
             merchant_serial_no: keys.merchant_serial_no,
             merchant_private_key_pem: keys.merchant_private_key_pem,
             merchant_verifier: keys.merchant_signer.verifier()?,
-            apiv3_key: options
-                .apiv3_key
-                .clone()
-                .unwrap_or_else(|| crypto::random_alphanumeric(32)),
+            apiv3_key: options.apiv3_key.clone().unwrap_or_else(|| crypto::random_alphanumeric(32)),
             public_key_id: format!("PUB_KEY_ID_{}", crypto::random_digits(28)),
             // Public-key mode signs with the first platform key. That key stays the same across
             // certificate rotations, as a published WeChat Pay public key does.
@@ -165,18 +153,12 @@ impl Sandbox {
         let listener_task = runtime.spawn(server::run_listener(Arc::clone(&inner), listener));
         tracing::info!(base_url = %inner.base_url, mchid = %options.mchid, "sandbox started");
 
-        Ok(Sandbox {
-            inner,
-            listener_task: Arc::new(Mutex::new(Some(listener_task))),
-        })
+        Ok(Sandbox { inner, listener_task: Arc::new(Mutex::new(Some(listener_task))) })
     }
 
     /// Wraps the shared core for the control API, which has no listener handle of its own.
     pub(crate) fn from_inner(inner: Arc<Inner>) -> Sandbox {
-        Sandbox {
-            inner,
-            listener_task: Arc::new(Mutex::new(None)),
-        }
+        Sandbox { inner, listener_task: Arc::new(Mutex::new(None)) }
     }
 
     /// Returns the base URL, e.g. `http://127.0.0.1:41234`.
@@ -189,10 +171,7 @@ impl Sandbox {
         let settings = &self.inner.settings;
         let (platform_serial_no, platform_certificate_pem) = {
             let state = self.inner.lock();
-            state
-                .signing_certificate()
-                .map(|c| (c.serial_no.clone(), c.certificate_pem.clone()))
-                .unwrap_or_default()
+            state.signing_certificate().map(|c| (c.serial_no.clone(), c.certificate_pem.clone())).unwrap_or_default()
         };
         Credentials {
             base_url: self.inner.base_url.clone(),
@@ -206,18 +185,8 @@ impl Sandbox {
             public_key_pem: settings.public_key_pem.clone(),
             appid: settings.merchant.appid.clone(),
             sp_appid: settings.merchant.sp_appid.clone(),
-            sub_mchid: settings
-                .merchant
-                .sub_mchids
-                .first()
-                .cloned()
-                .unwrap_or_default(),
-            plan_id: settings
-                .merchant
-                .plan_ids
-                .first()
-                .copied()
-                .unwrap_or_default(),
+            sub_mchid: settings.merchant.sub_mchids.first().cloned().unwrap_or_default(),
+            plan_id: settings.merchant.plan_ids.first().copied().unwrap_or_default(),
             openid: settings.test_openid.clone(),
         }
     }
@@ -225,11 +194,7 @@ impl Sandbox {
     /// Stops the listener, open connections, pending refunds and notification deliveries.
     pub async fn shutdown(self) {
         self.inner.shutdown.send_replace(true);
-        let task = self
-            .listener_task
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
+        let task = self.listener_task.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         if let Some(task) = task {
             let _ = task.await;
         }
@@ -317,11 +282,7 @@ impl Sandbox {
     pub fn expire_platform_certificates(&self) {
         let mut state = self.inner.lock();
         let signing_serial = state.signing_serial.clone();
-        for certificate in state
-            .certificates
-            .iter_mut()
-            .filter(|c| c.serial_no == signing_serial)
-        {
+        for certificate in state.certificates.iter_mut().filter(|c| c.serial_no == signing_serial) {
             match certificate.reissue_expired() {
                 Ok(expired) => *certificate = expired,
                 Err(error) => tracing::error!(%error, "cannot re-issue the platform certificate"),
@@ -362,11 +323,7 @@ impl Sandbox {
 
     /// Waits for the first acknowledged notification of `event_type` that no earlier call
     /// returned, or fails with [`SandboxError::DeliveryTimeout`].
-    pub async fn wait_for_delivery(
-        &self,
-        event_type: &str,
-        timeout: Duration,
-    ) -> Result<DeliveryRecord, SandboxError> {
+    pub async fn wait_for_delivery(&self, event_type: &str, timeout: Duration) -> Result<DeliveryRecord, SandboxError> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             // Registering interest before looking avoids missing a change between the two.
@@ -379,11 +336,7 @@ impl Sandbox {
                 let found = state
                     .deliveries
                     .iter()
-                    .find(|d| {
-                        d.acknowledged
-                            && d.event_type == event_type
-                            && !state.waited.contains(&d.id)
-                    })
+                    .find(|d| d.acknowledged && d.event_type == event_type && !state.waited.contains(&d.id))
                     .cloned();
                 if let Some(record) = found {
                     state.waited.insert(record.id.clone());
@@ -392,10 +345,7 @@ impl Sandbox {
             }
 
             if tokio::time::timeout_at(deadline, changed).await.is_err() {
-                return Err(SandboxError::DeliveryTimeout {
-                    event_type: event_type.to_string(),
-                    timeout,
-                });
+                return Err(SandboxError::DeliveryTimeout { event_type: event_type.to_string(), timeout });
             }
         }
     }
@@ -407,12 +357,7 @@ impl Sandbox {
 
     /// Returns how many times money moved for an out_trade_no (0 or 1 for a correct client).
     pub fn charge_count(&self, out_trade_no: &str) -> u32 {
-        self.inner
-            .lock()
-            .charges
-            .get(out_trade_no)
-            .copied()
-            .unwrap_or(0)
+        self.inner.lock().charges.get(out_trade_no).copied().unwrap_or(0)
     }
 }
 
@@ -444,9 +389,8 @@ fn check_options(options: &SandboxOptions) -> Result<(), SandboxError> {
 }
 
 fn check_redirect(url: &str) -> Result<(), SandboxError> {
-    let parsed = url::Url::parse(url).map_err(|e| {
-        SandboxError::InvalidOptions(format!("notify_redirect {url} is not a URL: {e}"))
-    })?;
+    let parsed = url::Url::parse(url)
+        .map_err(|e| SandboxError::InvalidOptions(format!("notify_redirect {url} is not a URL: {e}")))?;
     if parsed.scheme() != "http" || parsed.host_str().is_none() {
         return Err(SandboxError::InvalidOptions(format!(
             "notify_redirect {url} must be an http URL with a host, e.g. http://127.0.0.1:8080"
@@ -455,15 +399,11 @@ fn check_redirect(url: &str) -> Result<(), SandboxError> {
     Ok(())
 }
 
-fn load_keys(
-    merchant: Option<MerchantKey>,
-    platform_der: Option<Vec<u8>>,
-) -> Result<StartupKeys, SandboxError> {
+fn load_keys(merchant: Option<MerchantKey>, platform_der: Option<Vec<u8>>) -> Result<StartupKeys, SandboxError> {
     let (merchant_serial_no, merchant_private_key_pem, merchant_signer) = match merchant {
         Some(key) => {
-            let signer = RsaSigner::from_pem(&key.private_key_pem).map_err(|e| {
-                SandboxError::InvalidOptions(format!("merchant.private_key_pem: {e}"))
-            })?;
+            let signer = RsaSigner::from_pem(&key.private_key_pem)
+                .map_err(|e| SandboxError::InvalidOptions(format!("merchant.private_key_pem: {e}")))?;
             (key.serial_no, key.private_key_pem, signer)
         }
         None => {
@@ -477,10 +417,5 @@ fn load_keys(
             .map_err(|e| SandboxError::InvalidOptions(format!("platform_key_pkcs8_der: {e}")))?,
         None => RsaSigner::generate()?,
     };
-    Ok(StartupKeys {
-        merchant_serial_no,
-        merchant_private_key_pem,
-        merchant_signer,
-        platform_signer,
-    })
+    Ok(StartupKeys { merchant_serial_no, merchant_private_key_pem, merchant_signer, platform_signer })
 }

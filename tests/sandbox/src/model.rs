@@ -19,14 +19,8 @@ pub(crate) enum Owner {
 /// The identity fields of a papay request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Identity {
-    Common {
-        appid: String,
-    },
-    Institutional {
-        sp_appid: String,
-        sub_mchid: String,
-        sub_appid: Option<String>,
-    },
+    Common { appid: String },
+    Institutional { sp_appid: String, sub_mchid: String, sub_appid: Option<String> },
 }
 
 /// The merchant configuration that requests are checked against.
@@ -62,9 +56,7 @@ impl Identity {
         if !institutional {
             let appid = fields.required_str("appid", 32)?;
             check_appid(appid, &merchant.appid, &merchant.mchid)?;
-            return Ok(Identity::Common {
-                appid: appid.to_string(),
-            });
+            return Ok(Identity::Common { appid: appid.to_string() });
         }
 
         let sp_appid = fields.required_str("sp_appid", 32)?;
@@ -86,11 +78,7 @@ impl Identity {
                 object.insert("mchid".into(), json!(mchid));
                 object.insert("appid".into(), json!(appid));
             }
-            Identity::Institutional {
-                sp_appid,
-                sub_mchid,
-                sub_appid,
-            } => {
+            Identity::Institutional { sp_appid, sub_mchid, sub_appid } => {
                 object.insert("sp_mchid".into(), json!(mchid));
                 object.insert("sp_appid".into(), json!(sp_appid));
                 object.insert("sub_mchid".into(), json!(sub_mchid));
@@ -106,9 +94,7 @@ fn check_appid(appid: &str, expected: &str, mchid: &str) -> Result<(), ApiError>
     if appid == expected {
         Ok(())
     } else {
-        Err(ApiError::invalid_request(format!(
-            "appid {appid} is not bound to mchid {mchid}"
-        )))
+        Err(ApiError::invalid_request(format!("appid {appid} is not bound to mchid {mchid}")))
     }
 }
 
@@ -125,10 +111,7 @@ pub(crate) fn check_sub_mchid(sub_mchid: &str, merchant: &MerchantConfig) -> Res
 
 /// Parses the merchant ids of a refund request or query: `mchid` (Common) or `sp_mchid` +
 /// `sub_mchid` (Institutional).
-pub(crate) fn parse_refund_owner(
-    fields: &Fields<'_>,
-    merchant: &MerchantConfig,
-) -> Result<Owner, ApiError> {
+pub(crate) fn parse_refund_owner(fields: &Fields<'_>, merchant: &MerchantConfig) -> Result<Owner, ApiError> {
     if fields.has("sp_mchid") || fields.has("sub_mchid") {
         if fields.has("mchid") {
             return Err(fields.error(
@@ -275,11 +258,7 @@ impl Contract {
     }
 
     /// Serializes the decrypted resource of PAPAY.SIGN and PAPAY.TERMINATE.
-    pub(crate) fn notification_resource(
-        &self,
-        mchid: &str,
-        operate_time: &DateTime<FixedOffset>,
-    ) -> Value {
+    pub(crate) fn notification_resource(&self, mchid: &str, operate_time: &DateTime<FixedOffset>) -> Value {
         let mut object = Map::new();
         self.identity.write_fields(mchid, &mut object);
         object.insert("out_contract_code".into(), json!(self.out_contract_code));
@@ -287,10 +266,7 @@ impl Contract {
         object.insert("contract_id".into(), json!(self.contract_id));
         object.insert("openid".into(), json!(self.openid));
         object.insert("operate_time".into(), json!(rfc3339(operate_time)));
-        object.insert(
-            "contract_expired_time".into(),
-            json!(rfc3339(&self.expired_time)),
-        );
+        object.insert("contract_expired_time".into(), json!(rfc3339(&self.expired_time)));
         if let Some(mode) = self.termination_mode {
             object.insert("contract_termination_mode".into(), json!(mode));
         }
@@ -365,26 +341,17 @@ const EXCHANGE_RATES: &[(&str, i64, u32)] = &[
 
 /// Lists the currencies the sandbox accepts, for error messages.
 pub(crate) fn supported_currencies() -> String {
-    EXCHANGE_RATES
-        .iter()
-        .map(|(code, _, _)| *code)
-        .collect::<Vec<_>>()
-        .join(", ")
+    EXCHANGE_RATES.iter().map(|(code, _, _)| *code).collect::<Vec<_>>().join(", ")
 }
 
 /// Returns the rate (×10^8) from `currency` to CNY, or `None` for an unsupported currency.
 pub(crate) fn exchange_rate(currency: &str) -> Option<i64> {
-    EXCHANGE_RATES
-        .iter()
-        .find(|(code, _, _)| *code == currency)
-        .map(|(_, rate, _)| *rate)
+    EXCHANGE_RATES.iter().find(|(code, _, _)| *code == currency).map(|(_, rate, _)| *rate)
 }
 
 /// Converts an amount in minor units of `currency` to fen (CNY minor units), rounding half up.
 pub(crate) fn to_payer_amount(amount: i64, currency: &str) -> Option<i64> {
-    let (_, rate, digits) = EXCHANGE_RATES
-        .iter()
-        .find(|(code, _, _)| *code == currency)?;
+    let (_, rate, digits) = EXCHANGE_RATES.iter().find(|(code, _, _)| *code == currency)?;
     let scale = 10_i128.pow(2_u32.saturating_sub(*digits));
     let numerator = i128::from(amount) * i128::from(*rate) * scale;
     let denominator = 100_000_000_i128;
@@ -421,13 +388,7 @@ pub(crate) struct Order {
 
 impl Order {
     /// Returns whether a repeated deduction request carries the same parameters.
-    pub(crate) fn same_request(
-        &self,
-        contract_id: &str,
-        total: i64,
-        currency: &str,
-        description: &str,
-    ) -> bool {
+    pub(crate) fn same_request(&self, contract_id: &str, total: i64, currency: &str, description: &str) -> bool {
         self.contract_id == contract_id
             && self.total == total
             && self.currency == currency
@@ -437,14 +398,10 @@ impl Order {
     fn payer_json(&self) -> Value {
         match &self.identity {
             Identity::Common { .. } => json!({ "openid": self.openid }),
-            Identity::Institutional {
-                sub_appid: Some(_), ..
-            } => {
+            Identity::Institutional { sub_appid: Some(_), .. } => {
                 json!({ "sp_openid": sp_openid_of(&self.openid), "sub_openid": self.openid })
             }
-            Identity::Institutional {
-                sub_appid: None, ..
-            } => json!({ "sp_openid": self.openid }),
+            Identity::Institutional { sub_appid: None, .. } => json!({ "sp_openid": self.openid }),
         }
     }
 
@@ -461,10 +418,7 @@ impl Order {
         }
         object.insert("trade_type".into(), json!("AUTH"));
         object.insert("trade_state".into(), json!(self.trade_state.as_str()));
-        object.insert(
-            "trade_state_desc".into(),
-            json!(self.trade_state.description()),
-        );
+        object.insert("trade_state_desc".into(), json!(self.trade_state.description()));
         if self.trade_state.is_paid() {
             object.insert("bank_type".into(), json!("CFT"));
         }
@@ -482,10 +436,7 @@ impl Order {
                 "exchange_rate": exchange_rate_json(self.rate),
             }),
         );
-        object.insert(
-            "merchant_category_code".into(),
-            json!(self.merchant_category_code),
-        );
+        object.insert("merchant_category_code".into(), json!(self.merchant_category_code));
         if let Some(scene_info) = &self.scene_info {
             object.insert("scene_info".into(), scene_info.clone());
         }
@@ -563,17 +514,8 @@ const RECEIVING_ACCOUNT: &str = "WeChat Pay balance";
 
 impl Refund {
     /// Returns whether a repeated refund request carries the same parameters.
-    pub(crate) fn same_request(
-        &self,
-        out_trade_no: &str,
-        refund: i64,
-        total: i64,
-        currency: &str,
-    ) -> bool {
-        self.out_trade_no == out_trade_no
-            && self.refund == refund
-            && self.total == total
-            && self.currency == currency
+    pub(crate) fn same_request(&self, out_trade_no: &str, refund: i64, total: i64, currency: &str) -> bool {
+        self.out_trade_no == out_trade_no && self.refund == refund && self.total == total && self.currency == currency
     }
 
     /// Returns whether the refund still counts against the order's refundable amount (every
@@ -637,10 +579,7 @@ impl Refund {
         object.insert("transaction_id".into(), json!(self.transaction_id));
         object.insert("out_refund_no".into(), json!(self.out_refund_no));
         object.insert("refund_id".into(), json!(self.refund_id));
-        object.insert(
-            "refund_status".into(),
-            json!(self.status.as_notification_str()),
-        );
+        object.insert("refund_status".into(), json!(self.status.as_notification_str()));
         if let Some(time) = &self.success_time {
             object.insert("success_time".into(), json!(rfc3339(time)));
         }

@@ -29,11 +29,7 @@ use crate::inner::Inner;
 /// merchants respond within 5 s.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 
-const USER_AGENT: &str = concat!(
-    "papay-sandbox/",
-    env!("CARGO_PKG_VERSION"),
-    " (notification)"
-);
+const USER_AGENT: &str = concat!("papay-sandbox/", env!("CARGO_PKG_VERSION"), " (notification)");
 
 /// One notification and what happened to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,10 +89,7 @@ pub(crate) fn send(inner: &Arc<Inner>, event: Event) {
 
     let redirect = inner.lock().notify_redirect.clone();
     let resolved = match &event.url {
-        None => Err((
-            "".to_string(),
-            "no notification URL is configured".to_string(),
-        )),
+        None => Err(("".to_string(), "no notification URL is configured".to_string())),
         Some(url) => resolve_target(url, redirect.as_deref()),
     };
 
@@ -143,10 +136,7 @@ pub(crate) fn send(inner: &Arc<Inner>, event: Event) {
 }
 
 /// Encrypts the resource and serializes the envelope. Returns (body, plaintext, id).
-fn build_envelope(
-    inner: &Inner,
-    event: &Event,
-) -> Result<(String, String, String), crate::SandboxError> {
+fn build_envelope(inner: &Inner, event: &Event) -> Result<(String, String, String), crate::SandboxError> {
     let plaintext = event.resource.to_string();
     let nonce = crypto::random_alphanumeric(12);
     let ciphertext = crypto::aes_gcm_encrypt_base64(
@@ -182,13 +172,7 @@ fn build_envelope(
 
 /// Serializes the envelope with tabs, spaces before colons, CRLF line ends and keys in
 /// non-alphabetical order, so that only a merchant that verifies the raw bytes passes.
-fn pretty_envelope(
-    id: &str,
-    create_time: &str,
-    event: &Event,
-    ciphertext: &str,
-    nonce: &str,
-) -> String {
+fn pretty_envelope(id: &str, create_time: &str, event: &Event, ciphertext: &str, nonce: &str) -> String {
     let quote = |s: &str| Value::String(s.to_string()).to_string();
     format!(
         "{{\r\n\t\"resource\" :  {{\r\n\t\t\"nonce\" : {},\r\n\t\t\"ciphertext\":{} ,\r\n\t\t\"algorithm\" : \"AEAD_AES_256_GCM\",\r\n\t\t\"original_type\": {},\r\n\t\t\"associated_data\" : {}\r\n\t}},\r\n\t\"summary\" : {},\r\n\t\"event_type\":   {},\r\n\t\"id\" : {},\r\n\t\"resource_type\" : \"encrypt-resource\",\r\n\t\"create_time\" : {}\r\n}}\r\n",
@@ -205,34 +189,22 @@ fn pretty_envelope(
 
 /// Applies the redirect and the safety rule. Returns the final URL and target, or the URL and
 /// the reason it is undeliverable.
-fn resolve_target(
-    original: &str,
-    redirect: Option<&str>,
-) -> Result<(String, Target), (String, String)> {
-    let parsed = url::Url::parse(original).map_err(|e| {
-        (
-            original.to_string(),
-            format!("invalid notification URL: {e}"),
-        )
-    })?;
+fn resolve_target(original: &str, redirect: Option<&str>) -> Result<(String, Target), (String, String)> {
+    let parsed =
+        url::Url::parse(original).map_err(|e| (original.to_string(), format!("invalid notification URL: {e}")))?;
 
     let url = match redirect {
         None => parsed,
         Some(base) => {
-            let base = url::Url::parse(base).map_err(|e| {
-                (
-                    original.to_string(),
-                    format!("invalid notify_redirect {base}: {e}"),
-                )
-            })?;
+            let base = url::Url::parse(base)
+                .map_err(|e| (original.to_string(), format!("invalid notify_redirect {base}: {e}")))?;
             let mut path = parsed.path().to_string();
             if let Some(query) = parsed.query() {
                 path.push('?');
                 path.push_str(query);
             }
             let combined = format!("{}{path}", base.origin().ascii_serialization());
-            url::Url::parse(&combined)
-                .map_err(|e| (combined.clone(), format!("invalid redirected URL: {e}")))?
+            url::Url::parse(&combined).map_err(|e| (combined.clone(), format!("invalid redirected URL: {e}")))?
         }
     };
     let url_text = url.to_string();
@@ -271,25 +243,12 @@ fn resolve_target(
         path_and_query.push_str(query);
     }
 
-    Ok((
-        url_text,
-        Target {
-            address: SocketAddr::new(ip, port),
-            host_header,
-            path_and_query,
-        },
-    ))
+    Ok((url_text, Target { address: SocketAddr::new(ip, port), host_header, path_and_query }))
 }
 
 /// Delivers one notification until it is acknowledged, the schedule is exhausted or the
 /// sandbox shuts down.
-async fn deliver(
-    inner: Arc<Inner>,
-    index: usize,
-    target: Target,
-    body: Bytes,
-    schedule: Vec<Duration>,
-) {
+async fn deliver(inner: Arc<Inner>, index: usize, target: Target, body: Bytes, schedule: Vec<Duration>) {
     let mut shutdown = inner.shutdown.subscribe();
     let mut retries_done = 0;
 
@@ -299,10 +258,9 @@ async fn deliver(
         }
 
         let headers = signature_headers(&inner, &body);
-        let outcome =
-            tokio::time::timeout(ATTEMPT_TIMEOUT, attempt(&target, &headers, body.clone()))
-                .await
-                .unwrap_or_else(|_| Err(format!("no answer within {ATTEMPT_TIMEOUT:?}")));
+        let outcome = tokio::time::timeout(ATTEMPT_TIMEOUT, attempt(&target, &headers, body.clone()))
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {ATTEMPT_TIMEOUT:?}")));
         let acknowledged = matches!(outcome, Ok(200 | 204));
 
         {
@@ -314,8 +272,8 @@ async fn deliver(
                 match &outcome {
                     Ok(status) => {
                         record.last_status = Some(*status);
-                        record.last_error = (!acknowledged)
-                            .then(|| format!("the merchant responded with status {status}"));
+                        record.last_error =
+                            (!acknowledged).then(|| format!("the merchant responded with status {status}"));
                     }
                     Err(error) => {
                         record.last_status = None;
@@ -353,10 +311,8 @@ fn give_up(inner: &Inner, index: usize, retries: usize) {
     let mut state = inner.lock();
     if let Some(record) = state.deliveries.get_mut(index) {
         let last = record.last_error.clone().unwrap_or_default();
-        record.last_error = Some(format!(
-            "gave up after {} attempts ({retries} retries); last failure: {last}",
-            record.attempts
-        ));
+        record.last_error =
+            Some(format!("gave up after {} attempts ({retries} retries); last failure: {last}", record.attempts));
         tracing::warn!(event_type = %record.event_type, id = %record.id, "notification given up");
     }
     drop(state);
@@ -377,24 +333,14 @@ fn signature_headers(inner: &Inner, body: &[u8]) -> Vec<(String, String)> {
     if let Some(signer) = inner.response_signer() {
         let message = crate::server::response_message(&timestamp, &nonce, body);
         headers.push(("Wechatpay-Serial".to_string(), signer.serial));
-        headers.push((
-            "Wechatpay-Signature".to_string(),
-            signer.signer.sign_base64(&message),
-        ));
-        headers.push((
-            "Wechatpay-Signature-Type".to_string(),
-            "WECHATPAY2-SHA256-RSA2048".to_string(),
-        ));
+        headers.push(("Wechatpay-Signature".to_string(), signer.signer.sign_base64(&message)));
+        headers.push(("Wechatpay-Signature-Type".to_string(), "WECHATPAY2-SHA256-RSA2048".to_string()));
     }
     headers
 }
 
 /// Makes one POST and returns the response status.
-async fn attempt(
-    target: &Target,
-    headers: &[(String, String)],
-    body: Bytes,
-) -> Result<u16, String> {
+async fn attempt(target: &Target, headers: &[(String, String)], body: Bytes) -> Result<u16, String> {
     let stream = tokio::net::TcpStream::connect(target.address)
         .await
         .map_err(|e| format!("cannot connect to {}: {e}", target.address))?;
@@ -410,15 +356,11 @@ async fn attempt(
     for (name, value) in headers {
         builder = builder.header(name.as_str(), value.as_str());
     }
-    let request = builder
-        .body(Full::new(body))
-        .map_err(|e| format!("cannot build the notification request: {e}"))?;
+    let request = builder.body(Full::new(body)).map_err(|e| format!("cannot build the notification request: {e}"))?;
 
     let result = async {
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| format!("request to {} failed: {e}", target.address))?;
+        let response =
+            sender.send_request(request).await.map_err(|e| format!("request to {} failed: {e}", target.address))?;
         let status = response.status().as_u16();
         // Reading the response to the end lets the merchant's server finish cleanly.
         let _ = response.into_body().collect().await;
@@ -442,10 +384,7 @@ mod tests {
 
     #[test]
     fn resolve_target_redirects_path() {
-        let result = resolve_target(
-            "https://merchant.example/papay/sign",
-            Some("http://127.0.0.1:9000"),
-        );
+        let result = resolve_target("https://merchant.example/papay/sign", Some("http://127.0.0.1:9000"));
         let url = result.ok().map(|(url, _)| url);
         assert_eq!(url.as_deref(), Some("http://127.0.0.1:9000/papay/sign"));
     }

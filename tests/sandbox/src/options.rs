@@ -73,10 +73,7 @@ impl Default for SandboxOptions {
 
 /// WeChat's retry schedule for signing, termination and deduction notifications (about 4 h).
 fn contract_and_deduction_schedule() -> Vec<Duration> {
-    [15, 15, 30, 180, 1800, 1800, 1800, 1800, 3600]
-        .into_iter()
-        .map(Duration::from_secs)
-        .collect()
+    [15, 15, 30, 180, 1800, 1800, 1800, 1800, 3600].into_iter().map(Duration::from_secs).collect()
 }
 
 /// WeChat's retry schedule for refund notifications (24 h 4 min).

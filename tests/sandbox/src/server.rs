@@ -79,9 +79,8 @@ async fn serve_connection(inner: Arc<Inner>, stream: tokio::net::TcpStream) {
         async move { handle(request_inner, request).await }
     });
 
-    let connection = hyper::server::conn::http1::Builder::new()
-        .keep_alive(true)
-        .serve_connection(TokioIo::new(stream), service);
+    let connection =
+        hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
     tokio::select! {
         result = connection => {
             if let Err(error) = result {
@@ -118,11 +117,7 @@ pub(crate) struct SandboxBody {
 
 impl SandboxBody {
     pub(crate) fn full(data: impl Into<Bytes>) -> Self {
-        Self {
-            data: Some(data.into()).filter(|d| !d.is_empty()),
-            fail_after_data: false,
-            pause: None,
-        }
+        Self { data: Some(data.into()).filter(|d| !d.is_empty()), fail_after_data: false, pause: None }
     }
 
     pub(crate) fn empty() -> Self {
@@ -130,11 +125,7 @@ impl SandboxBody {
     }
 
     fn cut_after(data: Bytes) -> Self {
-        Self {
-            data: Some(data),
-            fail_after_data: true,
-            pause: None,
-        }
+        Self { data: Some(data), fail_after_data: true, pause: None }
     }
 }
 
@@ -153,9 +144,7 @@ impl Body for SandboxBody {
             return Poll::Ready(None);
         }
 
-        let pause = self
-            .pause
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(CUT_BODY_PAUSE)));
+        let pause = self.pause.get_or_insert_with(|| Box::pin(tokio::time::sleep(CUT_BODY_PAUSE)));
         if pause.as_mut().poll(cx).is_pending() {
             return Poll::Pending;
         }
@@ -186,27 +175,16 @@ struct Answer {
 
 impl Answer {
     fn error(error: &ApiError, signature_verified: bool) -> Self {
-        Self {
-            status: error.status,
-            body: error.body().to_string().into_bytes(),
-            signature_verified,
-        }
+        Self { status: error.status, body: error.body().to_string().into_bytes(), signature_verified }
     }
 }
 
-async fn handle(
-    inner: Arc<Inner>,
-    request: Request<Incoming>,
-) -> Result<Response<SandboxBody>, DropConnection> {
+async fn handle(inner: Arc<Inner>, request: Request<Incoming>) -> Result<Response<SandboxBody>, DropConnection> {
     let (parts, incoming) = request.into_parts();
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().map(str::to_string);
-    let target = parts
-        .uri
-        .path_and_query()
-        .map(|pq| pq.as_str().to_string())
-        .unwrap_or_else(|| parts.uri.to_string());
+    let target = parts.uri.path_and_query().map(|pq| pq.as_str().to_string()).unwrap_or_else(|| parts.uri.to_string());
 
     let body = match Limited::new(incoming, MAX_BODY_BYTES).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
@@ -236,19 +214,12 @@ async fn handle(
             record(&inner, &method, &target, *status, false, &request_id);
             return Ok(html_page(*status, &request_id));
         }
-        Some(Fault::Error {
-            status,
-            code,
-            message,
-        }) => Some(Answer::error(
-            &ApiError::new(*status, code, message.clone()),
-            false,
-        )),
-        Some(Fault::InvalidJson) => Some(Answer {
-            status: 200,
-            body: b"<xml>this body is not JSON</xml>".to_vec(),
-            signature_verified: false,
-        }),
+        Some(Fault::Error { status, code, message }) => {
+            Some(Answer::error(&ApiError::new(*status, code, message.clone()), false))
+        }
+        Some(Fault::InvalidJson) => {
+            Some(Answer { status: 200, body: b"<xml>this body is not JSON</xml>".to_vec(), signature_verified: false })
+        }
         Some(Fault::Delay(duration)) => {
             sleep_unless_shutdown(&inner, *duration).await;
             None
@@ -292,14 +263,7 @@ async fn handle(
     };
     let cut = matches!(fault, Some(Fault::ResetMidBody));
 
-    record(
-        &inner,
-        &method,
-        &target,
-        answer.status,
-        answer.signature_verified,
-        &request_id,
-    );
+    record(&inner, &method, &target, answer.status, answer.signature_verified, &request_id);
     Ok(signed_response(&inner, answer, &request_id, signing, cut))
 }
 
@@ -328,9 +292,7 @@ fn process(inner: &Arc<Inner>, request: &ApiRequest<'_>) -> Answer {
             let error = ApiError::param(
                 "body",
                 "",
-                format!(
-                    "the request body could not be read (at most {MAX_BODY_BYTES} bytes): {reason}"
-                ),
+                format!("the request body could not be read (at most {MAX_BODY_BYTES} bytes): {reason}"),
                 "body",
             );
             return Answer::error(&error, false);
@@ -342,30 +304,15 @@ fn process(inner: &Arc<Inner>, request: &ApiRequest<'_>) -> Answer {
         return Answer::error(&error, false);
     }
 
-    let authorization = request
-        .headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let signed = auth::SignedRequest {
-        method: request.method,
-        target: request.target,
-        body,
-        authorization,
-    };
+    let authorization = request.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let signed = auth::SignedRequest { method: request.method, target: request.target, body, authorization };
     if let Err(error) = auth::verify(&signed, &inner.settings, chrono::Utc::now().timestamp()) {
         return Answer::error(&error, false);
     }
 
     if !body.is_empty() {
-        let content_type = request
-            .headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !content_type
-            .to_ascii_lowercase()
-            .starts_with("application/json")
-        {
+        let content_type = request.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if !content_type.to_ascii_lowercase().starts_with("application/json") {
             let error = ApiError::invalid_request(format!(
                 "Content-Type must be application/json for a request with a body, got {content_type:?}"
             ));
@@ -374,16 +321,10 @@ fn process(inner: &Arc<Inner>, request: &ApiRequest<'_>) -> Answer {
     }
 
     match api::handle(inner, &route, request.query, body) {
-        Ok(api::Reply::Json(value)) => Answer {
-            status: 200,
-            body: value.to_string().into_bytes(),
-            signature_verified: true,
-        },
-        Ok(api::Reply::NoContent) => Answer {
-            status: 204,
-            body: Vec::new(),
-            signature_verified: true,
-        },
+        Ok(api::Reply::Json(value)) => {
+            Answer { status: 200, body: value.to_string().into_bytes(), signature_verified: true }
+        }
+        Ok(api::Reply::NoContent) => Answer { status: 204, body: Vec::new(), signature_verified: true },
         Err(error) => Answer::error(&error, true),
     }
 }
@@ -416,14 +357,9 @@ fn signed_response(
     cut: bool,
 ) -> Response<SandboxBody> {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut builder = Response::builder()
-        .status(status)
-        .header("Request-ID", request_id);
+    let mut builder = Response::builder().status(status).header("Request-ID", request_id);
     if !answer.body.is_empty() {
-        builder = builder.header(
-            http::header::CONTENT_TYPE,
-            "application/json; charset=utf-8",
-        );
+        builder = builder.header(http::header::CONTENT_TYPE, "application/json; charset=utf-8");
     }
 
     let signer = match signing {
@@ -492,10 +428,7 @@ pub(crate) fn plain_json(status: u16, value: &serde_json::Value) -> Response<San
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     Response::builder()
         .status(status)
-        .header(
-            http::header::CONTENT_TYPE,
-            "application/json; charset=utf-8",
-        )
+        .header(http::header::CONTENT_TYPE, "application/json; charset=utf-8")
         .body(SandboxBody::full(value.to_string()))
         .unwrap_or_else(|_| fallback_response())
 }
@@ -513,14 +446,7 @@ async fn sleep_unless_shutdown(inner: &Inner, duration: Duration) {
     }
 }
 
-fn record(
-    inner: &Inner,
-    method: &str,
-    target: &str,
-    status: u16,
-    signature_verified: bool,
-    request_id: &str,
-) {
+fn record(inner: &Inner, method: &str, target: &str, status: u16, signature_verified: bool, request_id: &str) {
     let mut state = inner.lock();
     if state.requests.len() >= MAX_REQUEST_RECORDS {
         state.requests.pop_front();

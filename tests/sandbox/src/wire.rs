@@ -28,21 +28,11 @@ pub(crate) type ApiResult = Result<ApiReply, ApiError>;
 
 impl ApiError {
     pub(crate) fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code: code.to_string(),
-            message: message.into(),
-            detail: None,
-        }
+        Self { status, code: code.to_string(), message: message.into(), detail: None }
     }
 
     /// 400 PARAM_ERROR about one field.
-    pub(crate) fn param(
-        field: &str,
-        value: &str,
-        issue: impl Into<String>,
-        location: &str,
-    ) -> Self {
+    pub(crate) fn param(field: &str, value: &str, issue: impl Into<String>, location: &str) -> Self {
         let issue = issue.into();
         Self {
             status: 400,
@@ -114,19 +104,11 @@ pub(crate) struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     pub(crate) fn body(map: &'a Map<String, Value>) -> Self {
-        Self {
-            map,
-            location: "body",
-            prefix: String::new(),
-        }
+        Self { map, location: "body", prefix: String::new() }
     }
 
     pub(crate) fn query(map: &'a Map<String, Value>) -> Self {
-        Self {
-            map,
-            location: "query",
-            prefix: String::new(),
-        }
+        Self { map, location: "query", prefix: String::new() }
     }
 
     fn path_of(&self, name: &str) -> String {
@@ -148,8 +130,7 @@ impl<'a> Fields<'a> {
 
     /// Returns a required text field of 1 to `max` characters.
     pub(crate) fn required_str(&self, name: &str, max: usize) -> Result<&'a str, ApiError> {
-        self.optional_str(name, max)?
-            .ok_or_else(|| self.error(name, "", format!("{} is required", self.path_of(name))))
+        self.optional_str(name, max)?.ok_or_else(|| self.error(name, "", format!("{} is required", self.path_of(name))))
     }
 
     /// Returns an optional text field of 1 to `max` characters.
@@ -166,39 +147,28 @@ impl<'a> Fields<'a> {
 
     /// Returns a required non-negative integer (a JSON number, or digits in a query).
     pub(crate) fn required_u64(&self, name: &str) -> Result<u64, ApiError> {
-        let value = self
-            .raw(name)
-            .ok_or_else(|| self.error(name, "", format!("{} is required", self.path_of(name))))?;
+        let value =
+            self.raw(name).ok_or_else(|| self.error(name, "", format!("{} is required", self.path_of(name))))?;
         let parsed = match value {
             Value::Number(n) => n.as_u64(),
             Value::String(s) if self.location == "query" => s.parse::<u64>().ok(),
             _ => None,
         };
-        parsed.ok_or_else(|| {
-            self.error(
-                name,
-                &display_value(value),
-                "must be a non-negative integer",
-            )
-        })
+        parsed.ok_or_else(|| self.error(name, &display_value(value), "must be a non-negative integer"))
     }
 
     /// Returns a required integer of at least 1 that fits in i64.
     pub(crate) fn required_positive_i64(&self, name: &str) -> Result<i64, ApiError> {
         let value = self.required_u64(name)?;
-        i64::try_from(value).ok().filter(|v| *v > 0).ok_or_else(|| {
-            self.error(
-                name,
-                &value.to_string(),
-                "must be an integer from 1 to 2^63-1",
-            )
-        })
+        i64::try_from(value)
+            .ok()
+            .filter(|v| *v > 0)
+            .ok_or_else(|| self.error(name, &value.to_string(), "must be an integer from 1 to 2^63-1"))
     }
 
     /// Returns a nested required object.
     pub(crate) fn required_object(&self, name: &str) -> Result<Fields<'a>, ApiError> {
-        self.optional_object(name)?
-            .ok_or_else(|| self.error(name, "", format!("{} is required", self.path_of(name))))
+        self.optional_object(name)?.ok_or_else(|| self.error(name, "", format!("{} is required", self.path_of(name))))
     }
 
     /// Returns a nested optional object.
@@ -209,19 +179,11 @@ impl<'a> Fields<'a> {
         let Some(map) = value.as_object() else {
             return Err(self.error(name, &value.to_string(), "must be a JSON object"));
         };
-        Ok(Some(Fields {
-            map,
-            location: self.location,
-            prefix: format!("{}.", self.path_of(name)),
-        }))
+        Ok(Some(Fields { map, location: self.location, prefix: format!("{}.", self.path_of(name)) }))
     }
 
     /// Returns an optional notification URL: https, at most `max` characters, no query string.
-    pub(crate) fn optional_notify_url(
-        &self,
-        name: &str,
-        max: usize,
-    ) -> Result<Option<&'a str>, ApiError> {
+    pub(crate) fn optional_notify_url(&self, name: &str, max: usize) -> Result<Option<&'a str>, ApiError> {
         let Some(text) = self.optional_str(name, max)? else {
             return Ok(None);
         };
@@ -246,13 +208,7 @@ impl<'a> Fields<'a> {
         };
         chrono::DateTime::parse_from_rfc3339(text)
             .map(Some)
-            .map_err(|_| {
-                self.error(
-                    name,
-                    text,
-                    "must be an RFC 3339 time such as 2030-01-01T12:00:00+08:00",
-                )
-            })
+            .map_err(|_| self.error(name, text, "must be an RFC 3339 time such as 2030-01-01T12:00:00+08:00"))
     }
 }
 
@@ -300,11 +256,7 @@ fn check_notify_url(text: &str) -> Result<(), String> {
 pub(crate) fn check_currency(fields: &Fields<'_>, name: &str) -> Result<String, ApiError> {
     let currency = fields.required_str(name, 16)?;
     if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(fields.error(
-            name,
-            currency,
-            "must be an ISO 4217 code of three upper-case letters",
-        ));
+        return Err(fields.error(name, currency, "must be an ISO 4217 code of three upper-case letters"));
     }
     Ok(currency.to_string())
 }
@@ -316,17 +268,7 @@ pub(crate) fn parse_body_object(body: &[u8]) -> Result<Map<String, Value>, ApiEr
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::param(
-            "body",
-            "",
-            "the request body must be a JSON object",
-            "body",
-        )),
-        Err(e) => Err(ApiError::param(
-            "body",
-            "",
-            format!("the request body is not valid JSON: {e}"),
-            "body",
-        )),
+        Ok(_) => Err(ApiError::param("body", "", "the request body must be a JSON object", "body")),
+        Err(e) => Err(ApiError::param("body", "", format!("the request body is not valid JSON: {e}"), "body")),
     }
 }

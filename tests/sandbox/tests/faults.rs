@@ -16,11 +16,7 @@ async fn error_fault_fires_times_then_stops() {
         method: Some("GET".into()),
         path_contains: Some(CERTIFICATES.into()),
         times: 2,
-        fault: Fault::Error {
-            status: 500,
-            code: "SYSTEM_ERROR".into(),
-            message: "injected".into(),
-        },
+        fault: Fault::Error { status: 500, code: "SYSTEM_ERROR".into(), message: "injected".into() },
     });
 
     let first = call(&sandbox, "GET", CERTIFICATES, "").await;
@@ -46,21 +42,10 @@ async fn process_then_status_still_charges() {
         times: 1,
         fault: Fault::ProcessThenStatus(500),
     });
-    let body = common::deduction_body(
-        &credentials,
-        &contract_id,
-        "ORDER-F1",
-        "https://merchant.example/pay",
-    );
+    let body = common::deduction_body(&credentials, &contract_id, "ORDER-F1", "https://merchant.example/pay");
 
     let deducted = call(&sandbox, "POST", "/v3/global/papay/transactions", &body).await;
-    let queried = call(
-        &sandbox,
-        "GET",
-        "/v3/global/papay/transactions/out-trade-no/ORDER-F1",
-        "",
-    )
-    .await;
+    let queried = call(&sandbox, "GET", "/v3/global/papay/transactions/out-trade-no/ORDER-F1", "").await;
 
     assert_eq!(deducted.status, 500);
     assert_eq!(queried.json()["trade_state"], "SUCCESS");
@@ -71,21 +56,9 @@ async fn process_then_status_still_charges() {
 #[tokio::test]
 async fn close_connection_gives_no_answer() {
     let sandbox = start_fast(SandboxOptions::default()).await;
-    sandbox.inject(FaultRule {
-        method: None,
-        path_contains: None,
-        times: 1,
-        fault: Fault::CloseConnection,
-    });
+    sandbox.inject(FaultRule { method: None, path_contains: None, times: 1, fault: Fault::CloseConnection });
 
-    let result = send(
-        &sandbox.base_url(),
-        "GET",
-        CERTIFICATES,
-        &[("User-Agent", "t".into())],
-        Vec::new(),
-    )
-    .await;
+    let result = send(&sandbox.base_url(), "GET", CERTIFICATES, &[("User-Agent", "t".into())], Vec::new()).await;
 
     assert!(result.is_err());
     assert_eq!(sandbox.requests()[0].status, 0);
@@ -103,21 +76,11 @@ async fn reset_mid_body_cuts_the_body() {
     });
     let credentials = sandbox.credentials();
     let headers = vec![
-        (
-            "Authorization",
-            common::authorization(&credentials, "GET", CERTIFICATES, b""),
-        ),
+        ("Authorization", common::authorization(&credentials, "GET", CERTIFICATES, b"")),
         ("User-Agent", "tests".to_string()),
     ];
 
-    let result = send(
-        &sandbox.base_url(),
-        "GET",
-        CERTIFICATES,
-        &headers,
-        Vec::new(),
-    )
-    .await;
+    let result = send(&sandbox.base_url(), "GET", CERTIFICATES, &headers, Vec::new()).await;
 
     let error = result.err().unwrap_or_default();
     assert!(error.starts_with("body"), "error: {error}");
@@ -127,12 +90,7 @@ async fn reset_mid_body_cuts_the_body() {
 #[tokio::test]
 async fn html_page_is_unsigned() {
     let sandbox = start_fast(SandboxOptions::default()).await;
-    sandbox.inject(FaultRule {
-        method: None,
-        path_contains: None,
-        times: 1,
-        fault: Fault::HtmlPage(502),
-    });
+    sandbox.inject(FaultRule { method: None, path_contains: None, times: 1, fault: Fault::HtmlPage(502) });
 
     let answer = call(&sandbox, "GET", CERTIFICATES, "").await;
 
@@ -155,24 +113,11 @@ async fn control_api_drives_signing_and_faults() {
         "success_notify_url": "https://merchant.example/papay/sign-notify",
     })
     .to_string();
-    call(
-        &sandbox,
-        "POST",
-        "/v3/global/papay/contracts/app-pre-entrust-sign",
-        &pre_sign,
-    )
-    .await;
+    call(&sandbox, "POST", "/v3/global/papay/contracts/app-pre-entrust-sign", &pre_sign).await;
     let json = vec![("Content-Type", "application/json".to_string())];
 
     let confirm_body = br#"{"plan_id":999,"out_contract_code":"FAKECONTRACT0201"}"#.to_vec();
-    let confirmed = send(
-        &base,
-        "POST",
-        "/sandbox/signing/confirm",
-        &json,
-        confirm_body,
-    )
-    .await;
+    let confirmed = send(&base, "POST", "/sandbox/signing/confirm", &json, confirm_body).await;
     let fault_body = br#"{"path_contains":"/certificates","times":1,"fault":{"error":{"status":429,"code":"FREQUENCY_LIMITED","message":"slow down"}}}"#.to_vec();
     let injected = send(&base, "POST", "/sandbox/faults", &json, fault_body).await;
     let limited = call(&sandbox, "GET", CERTIFICATES, "").await;
@@ -185,10 +130,7 @@ async fn control_api_drives_signing_and_faults() {
     assert_eq!(limited.status, 429);
     assert_eq!(limited.json()["code"], "FREQUENCY_LIMITED");
     let served = control_credentials.map(|a| a.json()).unwrap_or_default();
-    assert_eq!(
-        served["merchant_serial_no"],
-        credentials.merchant_serial_no.as_str()
-    );
+    assert_eq!(served["merchant_serial_no"], credentials.merchant_serial_no.as_str());
     sandbox.shutdown().await;
 }
 
@@ -204,30 +146,12 @@ async fn control_api_confirms_by_session_id() {
         "success_notify_url": "https://merchant.example/papay/sign-notify",
     })
     .to_string();
-    let answer = call(
-        &sandbox,
-        "POST",
-        "/v3/global/papay/contracts/app-pre-entrust-sign",
-        &pre_sign,
-    )
-    .await;
-    let session_id = answer.json()["session_id"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
+    let answer = call(&sandbox, "POST", "/v3/global/papay/contracts/app-pre-entrust-sign", &pre_sign).await;
+    let session_id = answer.json()["session_id"].as_str().unwrap_or("").to_string();
     let json = vec![("Content-Type", "application/json".to_string())];
-    let body = serde_json::json!({ "session_id": session_id })
-        .to_string()
-        .into_bytes();
+    let body = serde_json::json!({ "session_id": session_id }).to_string().into_bytes();
 
-    let confirmed = send(
-        &sandbox.base_url(),
-        "POST",
-        "/sandbox/signing/confirm",
-        &json,
-        body,
-    )
-    .await;
+    let confirmed = send(&sandbox.base_url(), "POST", "/sandbox/signing/confirm", &json, body).await;
 
     let view = confirmed.map(|a| a.json()).unwrap_or_default();
     assert_eq!(view["state"], "SIGNED");

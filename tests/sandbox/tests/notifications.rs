@@ -13,10 +13,7 @@ const WAIT: Duration = Duration::from_secs(10);
 #[tokio::test]
 async fn notification_retried_after_500() {
     let listener = NotificationListener::start(vec![500]).await;
-    let options = SandboxOptions {
-        notify_redirect: Some(listener.base_url.clone()),
-        ..SandboxOptions::default()
-    };
+    let options = SandboxOptions { notify_redirect: Some(listener.base_url.clone()), ..SandboxOptions::default() };
     let sandbox = start_fast(options).await;
     let credentials = sandbox.credentials();
 
@@ -56,9 +53,7 @@ async fn notification_retried_after_500() {
         resource["associated_data"].as_str().unwrap_or(""),
         resource["ciphertext"].as_str().unwrap_or(""),
     );
-    let plaintext: serde_json::Value = plaintext
-        .and_then(|p| serde_json::from_slice(&p).ok())
-        .unwrap_or_default();
+    let plaintext: serde_json::Value = plaintext.and_then(|p| serde_json::from_slice(&p).ok()).unwrap_or_default();
     assert_eq!(envelope["event_type"], "PAPAY.SIGN");
     assert_eq!(plaintext["contract_id"], contract_id.as_str());
     assert_eq!(plaintext["mchid"], credentials.mchid.as_str());
@@ -85,10 +80,7 @@ async fn non_loopback_url_is_never_contacted() {
 #[tokio::test]
 async fn delivery_gives_up_after_schedule() {
     let listener = NotificationListener::start(vec![500; 10]).await;
-    let options = SandboxOptions {
-        notify_redirect: Some(listener.base_url.clone()),
-        ..SandboxOptions::default()
-    };
+    let options = SandboxOptions { notify_redirect: Some(listener.base_url.clone()), ..SandboxOptions::default() };
     let sandbox = start_fast(options).await;
 
     common::signed_contract(&sandbox, "FAKECONTRACT0102").await;
@@ -118,8 +110,7 @@ async fn user_termination_notifies_template_url() {
 
     assert_eq!(view.map(|v| v.state).ok().as_deref(), Some("TERMINATED"));
     let delivery = delivery.unwrap_or_else(|e| panic!("no delivery: {e}"));
-    let resource: serde_json::Value =
-        serde_json::from_str(&delivery.resource_plaintext).unwrap_or_default();
+    let resource: serde_json::Value = serde_json::from_str(&delivery.resource_plaintext).unwrap_or_default();
     assert_eq!(resource["contract_termination_mode"], "USER");
     assert_eq!(listener.received()[0].path, "/papay/terminate-notify");
     sandbox.shutdown().await;
@@ -136,25 +127,14 @@ async fn cancelled_signing_sends_nothing() {
         "success_notify_url": "https://merchant.example/papay/sign-notify",
     })
     .to_string();
-    let answer = common::call(
-        &sandbox,
-        "POST",
-        "/v3/global/papay/contracts/web-pre-entrust-sign",
-        &body,
-    )
-    .await;
-    let reference = SigningRef::OutContractCode {
-        plan_id: credentials.plan_id,
-        out_contract_code: "FAKECONTRACT0104".into(),
-    };
+    let answer = common::call(&sandbox, "POST", "/v3/global/papay/contracts/web-pre-entrust-sign", &body).await;
+    let reference =
+        SigningRef::OutContractCode { plan_id: credentials.plan_id, out_contract_code: "FAKECONTRACT0104".into() };
 
     let cancelled = sandbox.cancel_signing(reference.clone());
     let confirmed = sandbox.confirm_signing(reference);
 
-    assert!(answer.json()["show_code_url"]
-        .as_str()
-        .unwrap_or("")
-        .contains("os_session_id="));
+    assert!(answer.json()["show_code_url"].as_str().unwrap_or("").contains("os_session_id="));
     assert!(cancelled.is_ok());
     assert!(confirmed.is_err());
     assert!(sandbox.notifications().is_empty());

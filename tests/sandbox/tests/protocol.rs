@@ -26,16 +26,8 @@ async fn signed_request_passes() {
 
     let answer = call(&sandbox, "POST", MINI_PROGRAM_PRE_SIGN, &body).await;
 
-    assert_eq!(
-        answer.status,
-        200,
-        "body: {}",
-        String::from_utf8_lossy(&answer.body)
-    );
-    let session_id = answer.json()["session_id"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
+    assert_eq!(answer.status, 200, "body: {}", String::from_utf8_lossy(&answer.body));
+    let session_id = answer.json()["session_id"].as_str().unwrap_or("").to_string();
     assert_eq!(session_id.len(), 18);
     assert!(session_id.bytes().all(|b| b.is_ascii_digit()));
     let records = sandbox.requests();
@@ -52,27 +44,12 @@ async fn tampered_body_gets_sign_error() {
     let signed_body = pre_sign_body(&credentials.appid);
     let sent_body = signed_body.replace("FAKECONTRACT0001", "FAKECONTRACT0002");
     let headers = vec![
-        (
-            "Authorization",
-            authorization(
-                &credentials,
-                "POST",
-                MINI_PROGRAM_PRE_SIGN,
-                signed_body.as_bytes(),
-            ),
-        ),
+        ("Authorization", authorization(&credentials, "POST", MINI_PROGRAM_PRE_SIGN, signed_body.as_bytes())),
         ("User-Agent", "tests".to_string()),
         ("Content-Type", "application/json".to_string()),
     ];
 
-    let answer = send(
-        &sandbox.base_url(),
-        "POST",
-        MINI_PROGRAM_PRE_SIGN,
-        &headers,
-        sent_body.into_bytes(),
-    )
-    .await;
+    let answer = send(&sandbox.base_url(), "POST", MINI_PROGRAM_PRE_SIGN, &headers, sent_body.into_bytes()).await;
 
     let answer = answer.unwrap_or_else(|e| panic!("request failed: {e}"));
     assert_eq!(answer.status, 401);
@@ -86,17 +63,10 @@ async fn raw_query_is_signed_as_received() {
     let sandbox = start_fast(SandboxOptions::default()).await;
     // A signature over the decoded query does not match the target on the request line.
     let credentials = sandbox.credentials();
-    let sent =
-        "/v3/global/papay/contracts/out-contract-code/A%2FB?appid=wx00000000000000a1&plan_id=999";
-    let decoded =
-        "/v3/global/papay/contracts/out-contract-code/A/B?appid=wx00000000000000a1&plan_id=999";
-    let headers = vec![
-        (
-            "Authorization",
-            authorization(&credentials, "GET", decoded, b""),
-        ),
-        ("User-Agent", "tests".to_string()),
-    ];
+    let sent = "/v3/global/papay/contracts/out-contract-code/A%2FB?appid=wx00000000000000a1&plan_id=999";
+    let decoded = "/v3/global/papay/contracts/out-contract-code/A/B?appid=wx00000000000000a1&plan_id=999";
+    let headers =
+        vec![("Authorization", authorization(&credentials, "GET", decoded, b"")), ("User-Agent", "tests".to_string())];
 
     let wrong = send(&sandbox.base_url(), "GET", sent, &headers, Vec::new()).await;
     let right = call(&sandbox, "GET", sent, "").await;
@@ -111,19 +81,9 @@ async fn raw_query_is_signed_as_received() {
 async fn missing_user_agent_is_invalid_request() {
     let sandbox = start_fast(SandboxOptions::default()).await;
     let credentials = sandbox.credentials();
-    let headers = vec![(
-        "Authorization",
-        authorization(&credentials, "GET", "/v3/global/certificates", b""),
-    )];
+    let headers = vec![("Authorization", authorization(&credentials, "GET", "/v3/global/certificates", b""))];
 
-    let answer = send(
-        &sandbox.base_url(),
-        "GET",
-        "/v3/global/certificates",
-        &headers,
-        Vec::new(),
-    )
-    .await;
+    let answer = send(&sandbox.base_url(), "GET", "/v3/global/certificates", &headers, Vec::new()).await;
 
     let answer = answer.unwrap_or_else(|e| panic!("request failed: {e}"));
     assert_eq!(answer.status, 400);
@@ -137,23 +97,14 @@ async fn responses_verify_with_downloaded_certificate() {
 
     let keys = platform_keys(&sandbox).await;
     let certificates = call(&sandbox, "GET", "/v3/global/certificates", "").await;
-    let error = call(
-        &sandbox,
-        "GET",
-        "/v3/global/papay/contracts/Wx0000UNKNOWN?appid=wx00000000000000a1",
-        "",
-    )
-    .await;
+    let error = call(&sandbox, "GET", "/v3/global/papay/contracts/Wx0000UNKNOWN?appid=wx00000000000000a1", "").await;
 
     assert_eq!(keys.len(), 1);
     assert!(keys.contains_key(&sandbox.credentials().platform_serial_no));
     assert!(answer_verifies(&keys, &certificates));
     assert_eq!(error.status, 404);
     assert!(answer_verifies(&keys, &error));
-    assert_eq!(
-        error.header("Wechatpay-Signature-Type"),
-        Some("WECHATPAY2-SHA256-RSA2048")
-    );
+    assert_eq!(error.header("Wechatpay-Signature-Type"), Some("WECHATPAY2-SHA256-RSA2048"));
     assert!(error.header("Request-ID").is_some());
     sandbox.shutdown().await;
 }
@@ -180,28 +131,12 @@ async fn encoded_out_trade_no_round_trips() {
     let sandbox = start_fast(SandboxOptions::default()).await;
     let credentials = sandbox.credentials();
     let contract_id = common::signed_contract(&sandbox, "FAKECONTRACT0009").await;
-    let body = common::deduction_body(
-        &credentials,
-        &contract_id,
-        "ORDER/1",
-        "https://merchant.example/pay",
-    );
+    let body = common::deduction_body(&credentials, &contract_id, "ORDER/1", "https://merchant.example/pay");
 
     let deducted = call(&sandbox, "POST", "/v3/global/papay/transactions", &body).await;
-    let queried = call(
-        &sandbox,
-        "GET",
-        "/v3/global/papay/transactions/out-trade-no/ORDER%2F1",
-        "",
-    )
-    .await;
+    let queried = call(&sandbox, "GET", "/v3/global/papay/transactions/out-trade-no/ORDER%2F1", "").await;
 
-    assert_eq!(
-        deducted.status,
-        200,
-        "body: {}",
-        String::from_utf8_lossy(&deducted.body)
-    );
+    assert_eq!(deducted.status, 200, "body: {}", String::from_utf8_lossy(&deducted.body));
     assert_eq!(deducted.json()["trade_state"], "SUCCESS");
     assert_eq!(deducted.json()["amount"]["payer_total"], 905);
     assert_eq!(queried.status, 200);
@@ -215,12 +150,7 @@ async fn repeated_deduction_is_order_paid() {
     let sandbox = start_fast(SandboxOptions::default()).await;
     let credentials = sandbox.credentials();
     let contract_id = common::signed_contract(&sandbox, "FAKECONTRACT0010").await;
-    let body = common::deduction_body(
-        &credentials,
-        &contract_id,
-        "ORDER2",
-        "https://merchant.example/pay",
-    );
+    let body = common::deduction_body(&credentials, &contract_id, "ORDER2", "https://merchant.example/pay");
     let changed = body.replace("1000", "2000");
 
     let first = call(&sandbox, "POST", "/v3/global/papay/transactions", &body).await;
@@ -240,13 +170,8 @@ async fn emoji_in_description_is_param_error() {
     let sandbox = start_fast(SandboxOptions::default()).await;
     let credentials = sandbox.credentials();
     let contract_id = common::signed_contract(&sandbox, "FAKECONTRACT0011").await;
-    let body = common::deduction_body(
-        &credentials,
-        &contract_id,
-        "ORDER3",
-        "https://merchant.example/pay",
-    )
-    .replace("FakeShop-HK-Monthly plan", "Monthly \u{1F600}");
+    let body = common::deduction_body(&credentials, &contract_id, "ORDER3", "https://merchant.example/pay")
+        .replace("FakeShop-HK-Monthly plan", "Monthly \u{1F600}");
 
     let answer = call(&sandbox, "POST", "/v3/global/papay/transactions", &body).await;
 
@@ -266,10 +191,7 @@ async fn public_key_mode_signs_with_key_id() {
 
     let spki = common::decode_pem(&credentials.public_key_pem);
     assert!(credentials.public_key_id.starts_with("PUB_KEY_ID_"));
-    assert_eq!(
-        answer.header("Wechatpay-Serial"),
-        Some(credentials.public_key_id.as_str())
-    );
+    assert_eq!(answer.header("Wechatpay-Serial"), Some(credentials.public_key_id.as_str()));
     assert!(common::signature_verifies(
         &spki,
         answer.header("Wechatpay-Timestamp").unwrap_or(""),

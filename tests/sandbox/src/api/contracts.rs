@@ -36,21 +36,13 @@ pub(crate) fn pre_sign(inner: &Arc<Inner>, kind: SigningKind, body: &[u8]) -> Ap
     let expired_time = fields.optional_time("expired_time", expired_time_max)?;
 
     let openid = match kind {
-        SigningKind::MiniProgram | SigningKind::Jsapi | SigningKind::App => {
-            fields.optional_str("openid", 128)?
-        }
+        SigningKind::MiniProgram | SigningKind::Jsapi | SigningKind::App => fields.optional_str("openid", 128)?,
         SigningKind::H5 | SigningKind::Web => None,
     };
-    if matches!(
-        kind,
-        SigningKind::MiniProgram | SigningKind::H5 | SigningKind::App
-    ) {
+    if matches!(kind, SigningKind::MiniProgram | SigningKind::H5 | SigningKind::App) {
         fields.optional_str("user_client_ip", 32)?;
     }
-    if matches!(
-        kind,
-        SigningKind::H5 | SigningKind::Jsapi | SigningKind::Web
-    ) {
+    if matches!(kind, SigningKind::H5 | SigningKind::Jsapi | SigningKind::Web) {
         fields.optional_str("return_url", 256)?;
     }
     if kind == SigningKind::H5 {
@@ -60,9 +52,7 @@ pub(crate) fn pre_sign(inner: &Arc<Inner>, kind: SigningKind, body: &[u8]) -> Ap
     check_plan_id(inner, plan_id)?;
     if let Some(time) = &expired_time {
         if *time <= now_beijing() {
-            let text = fields
-                .optional_str("expired_time", expired_time_max)?
-                .unwrap_or_default();
+            let text = fields.optional_str("expired_time", expired_time_max)?.unwrap_or_default();
             return Err(fields.error("expired_time", text, "must be in the future"));
         }
     }
@@ -140,11 +130,7 @@ pub(crate) fn query_by_id(inner: &Arc<Inner>, contract_id: &str, query: Option<&
 }
 
 /// Handles GET /v3/global/papay/contracts/out-contract-code/{out_contract_code}?plan_id=...
-pub(crate) fn query_by_code(
-    inner: &Arc<Inner>,
-    out_contract_code: &str,
-    query: Option<&str>,
-) -> ApiResult {
+pub(crate) fn query_by_code(inner: &Arc<Inner>, out_contract_code: &str, query: Option<&str>) -> ApiResult {
     check_path_parameter("out_contract_code", out_contract_code, 32)?;
     let map = query_map(query);
     let fields = Fields::query(&map);
@@ -153,15 +139,9 @@ pub(crate) fn query_by_code(
 
     let state = inner.lock();
     let key = (identity.owner(), plan_id, out_contract_code.to_string());
-    let contract = state
-        .contract_codes
-        .get(&key)
-        .and_then(|id| state.contracts.get(id))
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "no contract with out_contract_code {out_contract_code} for plan_id {plan_id}"
-            ))
-        })?;
+    let contract = state.contract_codes.get(&key).and_then(|id| state.contracts.get(id)).ok_or_else(|| {
+        ApiError::not_found(format!("no contract with out_contract_code {out_contract_code} for plan_id {plan_id}"))
+    })?;
     Ok(ApiReply::Json(contract.to_json(inner.mchid())))
 }
 
@@ -175,21 +155,18 @@ pub(crate) fn terminate(inner: &Arc<Inner>, contract_id: &str, body: &[u8]) -> A
 
     let event = {
         let mut state = inner.lock();
-        let contract = state
-            .contracts
-            .get_mut(contract_id)
-            .filter(|c| c.identity.owner() == identity.owner())
-            .ok_or_else(|| {
-                ApiError::new(
-                    403,
-                    "CONTRACT_NOT_EXIST",
-                    format!("contract {contract_id} does not exist for this merchant"),
-                )
-            })?;
+        let contract =
+            state.contracts.get_mut(contract_id).filter(|c| c.identity.owner() == identity.owner()).ok_or_else(
+                || {
+                    ApiError::new(
+                        403,
+                        "CONTRACT_NOT_EXIST",
+                        format!("contract {contract_id} does not exist for this merchant"),
+                    )
+                },
+            )?;
         if contract.state == ContractState::Terminated {
-            return Err(ApiError::invalid_request(format!(
-                "contract already terminated: {contract_id}"
-            )));
+            return Err(ApiError::invalid_request(format!("contract already terminated: {contract_id}")));
         }
         end_contract(contract, "MERCHANT", Some(termination_note.to_string()));
         termination_event(inner, contract)
@@ -219,10 +196,7 @@ fn termination_event(inner: &Inner, contract: &Contract) -> Event {
 }
 
 /// Plays the user signing: turns a pending session into a SIGNED contract and sends PAPAY.SIGN.
-pub(crate) fn confirm_signing(
-    inner: &Arc<Inner>,
-    reference: &SigningRef,
-) -> Result<ContractView, SandboxError> {
+pub(crate) fn confirm_signing(inner: &Arc<Inner>, reference: &SigningRef) -> Result<ContractView, SandboxError> {
     let (view, event) = {
         let mut state = inner.lock();
         let session_id = find_session(&state, reference)?;
@@ -233,11 +207,7 @@ pub(crate) fn confirm_signing(
             .ok_or_else(|| SandboxError::SessionNotFound(session_id.clone()))?;
         check_pending(&session)?;
 
-        let key = (
-            session.identity.owner(),
-            session.plan_id,
-            session.out_contract_code.clone(),
-        );
+        let key = (session.identity.owner(), session.plan_id, session.out_contract_code.clone());
         if state.contract_codes.contains_key(&key) {
             return Err(SandboxError::AlreadySigned {
                 plan_id: session.plan_id,
@@ -252,15 +222,10 @@ pub(crate) fn confirm_signing(
             plan_id: session.plan_id,
             out_contract_code: session.out_contract_code.clone(),
             user_display_name: session.user_display_name.clone(),
-            openid: session
-                .openid
-                .clone()
-                .unwrap_or_else(|| inner.settings.test_openid.clone()),
+            openid: session.openid.clone().unwrap_or_else(|| inner.settings.test_openid.clone()),
             state: ContractState::Signed,
             signed_time,
-            expired_time: signed_time
-                .checked_add_months(Months::new(CONTRACT_LIFETIME_MONTHS))
-                .unwrap_or(signed_time),
+            expired_time: signed_time.checked_add_months(Months::new(CONTRACT_LIFETIME_MONTHS)).unwrap_or(signed_time),
             terminated_time: None,
             termination_mode: None,
             termination_note: None,
@@ -279,12 +244,8 @@ pub(crate) fn confirm_signing(
         if let Some(stored) = state.sessions.get_mut(&session_id) {
             stored.state = SessionState::Confirmed;
         }
-        state
-            .contract_codes
-            .insert(key, contract.contract_id.clone());
-        state
-            .contracts
-            .insert(contract.contract_id.clone(), contract);
+        state.contract_codes.insert(key, contract.contract_id.clone());
+        state.contracts.insert(contract.contract_id.clone(), contract);
         (view, event)
     };
 
@@ -296,31 +257,20 @@ pub(crate) fn confirm_signing(
 pub(crate) fn cancel_signing(inner: &Inner, reference: &SigningRef) -> Result<(), SandboxError> {
     let mut state = inner.lock();
     let session_id = find_session(&state, reference)?;
-    let session = state
-        .sessions
-        .get_mut(&session_id)
-        .ok_or_else(|| SandboxError::SessionNotFound(session_id.clone()))?;
+    let session =
+        state.sessions.get_mut(&session_id).ok_or_else(|| SandboxError::SessionNotFound(session_id.clone()))?;
     check_pending(session)?;
     session.state = SessionState::Cancelled;
     Ok(())
 }
 
 fn check_pending(session: &Session) -> Result<(), SandboxError> {
-    let expired = session
-        .expired_time
-        .is_some_and(|time| time <= now_beijing());
-    let state = if session.state == SessionState::Pending && expired {
-        "expired"
-    } else {
-        session.state.as_str()
-    };
+    let expired = session.expired_time.is_some_and(|time| time <= now_beijing());
+    let state = if session.state == SessionState::Pending && expired { "expired" } else { session.state.as_str() };
     if state == "pending" {
         Ok(())
     } else {
-        Err(SandboxError::SessionNotPending {
-            session_id: session.session_id.clone(),
-            state: state.to_string(),
-        })
+        Err(SandboxError::SessionNotPending { session_id: session.session_id.clone(), state: state.to_string() })
     }
 }
 
@@ -332,10 +282,7 @@ fn find_session(state: &State, reference: &SigningRef) -> Result<String, Sandbox
             .contains_key(id)
             .then(|| id.clone())
             .ok_or_else(|| SandboxError::SessionNotFound(format!("session_id {id}"))),
-        SigningRef::OutContractCode {
-            plan_id,
-            out_contract_code,
-        } => state
+        SigningRef::OutContractCode { plan_id, out_contract_code } => state
             .sessions
             .values()
             .filter(|s| s.plan_id == *plan_id && s.out_contract_code == *out_contract_code)
@@ -351,10 +298,7 @@ fn find_session(state: &State, reference: &SigningRef) -> Result<String, Sandbox
 }
 
 /// Plays the user terminating a contract in WeChat: termination_mode USER, sends PAPAY.TERMINATE.
-pub(crate) fn terminate_by_user(
-    inner: &Arc<Inner>,
-    contract_id: &str,
-) -> Result<ContractView, SandboxError> {
+pub(crate) fn terminate_by_user(inner: &Arc<Inner>, contract_id: &str) -> Result<ContractView, SandboxError> {
     let (view, event) = {
         let mut state = inner.lock();
         let contract = state

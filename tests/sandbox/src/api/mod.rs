@@ -49,10 +49,7 @@ pub(crate) fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         return Err(ApiError::not_found(format!("no API at {path}")));
     }
     let allowed: Vec<&str> = candidates.iter().map(|(m, _)| *m).collect();
-    Err(ApiError::not_found(format!(
-        "{path} does not accept {method}; use {}",
-        allowed.join(" or ")
-    )))
+    Err(ApiError::not_found(format!("{path} does not accept {method}; use {}", allowed.join(" or "))))
 }
 
 /// Returns every (method, route) that serves this path.
@@ -100,22 +97,14 @@ fn decode(segment: &str) -> Result<String, ApiError> {
     percent_decode_str(segment)
         .decode_utf8()
         .map(|s| s.into_owned())
-        .map_err(|_| {
-            ApiError::param(
-                "path",
-                segment,
-                "path segment is not valid percent-encoded UTF-8",
-                "path",
-            )
-        })
+        .map_err(|_| ApiError::param("path", segment, "path segment is not valid percent-encoded UTF-8", "path"))
 }
 
 /// Parses a raw query string into string values (later duplicates are ignored).
 pub(crate) fn query_map(query: Option<&str>) -> Map<String, Value> {
     let mut map = Map::new();
     for (key, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
-        map.entry(key.into_owned())
-            .or_insert_with(|| Value::String(value.into_owned()));
+        map.entry(key.into_owned()).or_insert_with(|| Value::String(value.into_owned()));
     }
     map
 }
@@ -126,12 +115,7 @@ pub(crate) fn check_path_parameter(name: &str, value: &str, max: usize) -> Resul
 }
 
 /// Runs the handler of a verified request.
-pub(crate) fn handle(
-    inner: &Arc<Inner>,
-    route: &Route,
-    query: Option<&str>,
-    body: &[u8],
-) -> ApiResult {
+pub(crate) fn handle(inner: &Arc<Inner>, route: &Route, query: Option<&str>, body: &[u8]) -> ApiResult {
     match route {
         Route::PreSign(kind) => contracts::pre_sign(inner, *kind, body),
         Route::ContractById(id) => contracts::query_by_id(inner, id, query),

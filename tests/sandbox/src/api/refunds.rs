@@ -11,9 +11,7 @@ use serde_json::json;
 use crate::api::{check_path_parameter, query_map};
 use crate::crypto::now_beijing;
 use crate::inner::{Inner, State};
-use crate::model::{
-    parse_refund_owner, to_payer_amount, Order, Owner, Refund, RefundStatus, TradeState,
-};
+use crate::model::{parse_refund_owner, to_payer_amount, Order, Owner, Refund, RefundStatus, TradeState};
 use crate::notify::{self, Event};
 use crate::options::RefundOutcome;
 use crate::wire::{check_currency, parse_body_object, ApiError, ApiReply, ApiResult, Fields};
@@ -35,22 +33,11 @@ pub(crate) fn create(inner: &Arc<Inner>, body: &[u8]) -> ApiResult {
     let transaction_id = fields.optional_str("transaction_id", 32)?;
     let out_trade_no = fields.optional_str("out_trade_no", 32)?;
     if transaction_id.is_none() && out_trade_no.is_none() {
-        return Err(fields.error(
-            "out_trade_no",
-            "",
-            "transaction_id or out_trade_no is required",
-        ));
+        return Err(fields.error("out_trade_no", "", "transaction_id or out_trade_no is required"));
     }
     let out_refund_no = fields.required_str("out_refund_no", 64)?;
-    if !out_refund_no
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"_-|*@".contains(&b))
-    {
-        return Err(fields.error(
-            "out_refund_no",
-            out_refund_no,
-            "may contain only letters, digits and _-|*@",
-        ));
+    if !out_refund_no.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-|*@".contains(&b)) {
+        return Err(fields.error("out_refund_no", out_refund_no, "may contain only letters, digits and _-|*@"));
     }
     fields.optional_str("reason", 80)?;
     let fund_source = match fields.optional_str("source", 30)? {
@@ -78,11 +65,7 @@ pub(crate) fn create(inner: &Arc<Inner>, body: &[u8]) -> ApiResult {
     // A known out_refund_no is handled before any amount check, so a retry of an accepted
     // refund keeps succeeding.
     let refund_key = (owner.clone(), out_refund_no.to_string());
-    if let Some(existing) = state
-        .refunds_by_out_no
-        .get(&refund_key)
-        .and_then(|id| state.refunds.get(id))
-    {
+    if let Some(existing) = state.refunds_by_out_no.get(&refund_key).and_then(|id| state.refunds.get(id)) {
         if existing.same_request(&order_key.1, refund_amount, total, &currency) {
             return Ok(ApiReply::Json(existing.accepted_json()));
         }
@@ -127,9 +110,7 @@ pub(crate) fn create(inner: &Arc<Inner>, body: &[u8]) -> ApiResult {
         order.trade_state = TradeState::Refund;
         order.refund_ids.push(refund_id.clone());
     }
-    state
-        .refunds_by_out_no
-        .insert(refund_key, refund_id.clone());
+    state.refunds_by_out_no.insert(refund_key, refund_id.clone());
     state.refunds.insert(refund_id.clone(), refund);
     drop(state);
 
@@ -173,24 +154,14 @@ fn find_order_key(
     out_trade_no: Option<&str>,
 ) -> Result<(Owner, String), ApiError> {
     let key = match (transaction_id, out_trade_no) {
-        (Some(id), _) => state
-            .orders_by_transaction
-            .get(id)
-            .filter(|(o, _)| o == owner)
-            .cloned()
-            .ok_or_else(|| {
-                ApiError::resource_not_exists(format!(
-                    "order with transaction_id {id} does not exist"
-                ))
-            })?,
+        (Some(id), _) => {
+            state.orders_by_transaction.get(id).filter(|(o, _)| o == owner).cloned().ok_or_else(|| {
+                ApiError::resource_not_exists(format!("order with transaction_id {id} does not exist"))
+            })?
+        }
         (None, Some(no)) => (owner.clone(), no.to_string()),
         (None, None) => {
-            return Err(ApiError::param(
-                "out_trade_no",
-                "",
-                "transaction_id or out_trade_no is required",
-                "query",
-            ))
+            return Err(ApiError::param("out_trade_no", "", "transaction_id or out_trade_no is required", "query"))
         }
     };
 
@@ -202,10 +173,7 @@ fn find_order_key(
         }
     }
     if !state.orders.contains_key(&key) {
-        return Err(ApiError::resource_not_exists(format!(
-            "order with out_trade_no {} does not exist",
-            key.1
-        )));
+        return Err(ApiError::resource_not_exists(format!("order with out_trade_no {} does not exist", key.1)));
     }
     Ok(key)
 }
@@ -226,18 +194,10 @@ fn check_refundable(
         )));
     }
     if currency != order.currency {
-        return Err(amount.error(
-            "currency",
-            currency,
-            format!("must be the order currency {}", order.currency),
-        ));
+        return Err(amount.error("currency", currency, format!("must be the order currency {}", order.currency)));
     }
     if total != order.total {
-        return Err(amount.error(
-            "total",
-            &total.to_string(),
-            format!("must be the order total {}", order.total),
-        ));
+        return Err(amount.error("total", &total.to_string(), format!("must be the order total {}", order.total)));
     }
     if order.refund_ids.len() >= MAX_REFUNDS_PER_ORDER {
         return Err(ApiError::invalid_request(format!(
@@ -300,13 +260,10 @@ fn finish_refund(inner: &Inner, refund_id: &str) -> Option<Event> {
     // An order whose refunds were all closed is back to SUCCESS.
     let order_key = (refund.owner.clone(), refund.out_trade_no.clone());
     let refunds = &state.refunds;
-    let still_refunded = state.orders.get(&order_key).map(|order| {
-        order
-            .refund_ids
-            .iter()
-            .filter_map(|id| refunds.get(id))
-            .any(Refund::holds_amount)
-    });
+    let still_refunded = state
+        .orders
+        .get(&order_key)
+        .map(|order| order.refund_ids.iter().filter_map(|id| refunds.get(id)).any(Refund::holds_amount));
     if still_refunded == Some(false) {
         if let Some(order) = state.orders.get_mut(&order_key) {
             order.trade_state = TradeState::Success;
@@ -340,11 +297,7 @@ pub(crate) fn query_by_id(inner: &Arc<Inner>, refund_id: &str, query: Option<&st
 }
 
 /// Handles GET /v3/global/refunds/out-refund-no/{out_refund_no}.
-pub(crate) fn query_by_out_refund_no(
-    inner: &Arc<Inner>,
-    out_refund_no: &str,
-    query: Option<&str>,
-) -> ApiResult {
+pub(crate) fn query_by_out_refund_no(inner: &Arc<Inner>, out_refund_no: &str, query: Option<&str>) -> ApiResult {
     check_path_parameter("out_refund_no", out_refund_no, 64)?;
     let (owner, _) = query_owner(inner, query)?;
 
@@ -355,9 +308,7 @@ pub(crate) fn query_by_out_refund_no(
         .and_then(|id| state.refunds.get(id))
         .map(|r| ApiReply::Json(r.to_json()))
         .ok_or_else(|| {
-            ApiError::resource_not_exists(format!(
-                "refund with out_refund_no {out_refund_no} does not exist"
-            ))
+            ApiError::resource_not_exists(format!("refund with out_refund_no {out_refund_no} does not exist"))
         })
 }
 
@@ -370,11 +321,7 @@ pub(crate) fn list(inner: &Arc<Inner>, query: Option<&str>) -> ApiResult {
     let offset = fields.required_u64("offset")?;
     let count = fields.required_u64("count")?;
     if count == 0 || count > MAX_LIST_COUNT {
-        return Err(fields.error(
-            "count",
-            &count.to_string(),
-            format!("must be 1 to {MAX_LIST_COUNT}"),
-        ));
+        return Err(fields.error("count", &count.to_string(), format!("must be 1 to {MAX_LIST_COUNT}")));
     }
 
     let state = inner.lock();

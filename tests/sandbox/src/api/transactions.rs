@@ -9,8 +9,8 @@ use crate::crypto::now_beijing;
 use crate::error::SandboxError;
 use crate::inner::{Inner, State};
 use crate::model::{
-    check_sub_mchid, exchange_rate, supported_currencies, to_payer_amount, ContractState, Identity,
-    Order, Owner, TradeState,
+    check_sub_mchid, exchange_rate, supported_currencies, to_payer_amount, ContractState, Identity, Order, Owner,
+    TradeState,
 };
 use crate::notify::{self, Event};
 use crate::options::DeductionOutcome;
@@ -37,10 +37,7 @@ pub(crate) fn deduct(inner: &Arc<Inner>, body: &[u8]) -> ApiResult {
         amount.error(
             "currency",
             &currency,
-            format!(
-                "is not supported by the sandbox; use one of {}",
-                supported_currencies()
-            ),
+            format!("is not supported by the sandbox; use one of {}", supported_currencies()),
         )
     })?;
     let payer_total = to_payer_amount(total, &currency)
@@ -66,17 +63,9 @@ pub(crate) fn deduct(inner: &Arc<Inner>, body: &[u8]) -> ApiResult {
             return repeated_deduction(inner, existing, contract_id, total, &currency, description);
         }
 
-        let contract = state
-            .contracts
-            .get(contract_id)
-            .filter(|c| c.identity.owner() == owner)
-            .ok_or_else(|| {
-                ApiError::new(
-                    403,
-                    "CONTRACT_NOT_EXIST",
-                    format!("contract {contract_id} does not exist for this merchant"),
-                )
-            })?;
+        let contract = state.contracts.get(contract_id).filter(|c| c.identity.owner() == owner).ok_or_else(|| {
+            ApiError::new(403, "CONTRACT_NOT_EXIST", format!("contract {contract_id} does not exist for this merchant"))
+        })?;
         if contract.state != ContractState::Signed {
             return Err(ApiError::new(
                 403,
@@ -139,14 +128,12 @@ fn repeated_deduction(
         .with_code("OUT_TRADE_NO_USED"));
     }
     match existing.trade_state {
-        TradeState::Success | TradeState::Refund => Err(ApiError::invalid_request(format!(
-            "order {out_trade_no} is already paid"
-        ))
-        .with_code("ORDER_PAID")),
-        TradeState::Closed => Err(ApiError::invalid_request(format!(
-            "order {out_trade_no} is closed"
-        ))
-        .with_code("ORDER_CLOSED")),
+        TradeState::Success | TradeState::Refund => {
+            Err(ApiError::invalid_request(format!("order {out_trade_no} is already paid")).with_code("ORDER_PAID"))
+        }
+        TradeState::Closed => {
+            Err(ApiError::invalid_request(format!("order {out_trade_no} is closed")).with_code("ORDER_CLOSED"))
+        }
         // The user is still paying, so the response is the current order and nothing is charged.
         TradeState::UserPaying => Ok(ApiReply::Json(existing.to_json(inner.mchid()))),
     }
@@ -159,10 +146,7 @@ fn mark_paid(inner: &Inner, state: &mut State, order: &mut Order) -> Event {
     order.trade_state = TradeState::Success;
     order.success_time = Some(now_beijing());
 
-    state.orders_by_transaction.insert(
-        transaction_id,
-        (order.identity.owner(), order.out_trade_no.clone()),
-    );
+    state.orders_by_transaction.insert(transaction_id, (order.identity.owner(), order.out_trade_no.clone()));
     *state.charges.entry(order.out_trade_no.clone()).or_insert(0) += 1;
 
     Event {
@@ -191,11 +175,7 @@ fn order_json(inner: &Inner, state: &State, key: &(Owner, String)) -> Option<Val
 }
 
 /// Handles GET /v3/global/papay/transactions/{transaction_id}.
-pub(crate) fn query_by_transaction_id(
-    inner: &Arc<Inner>,
-    transaction_id: &str,
-    query: Option<&str>,
-) -> ApiResult {
+pub(crate) fn query_by_transaction_id(inner: &Arc<Inner>, transaction_id: &str, query: Option<&str>) -> ApiResult {
     check_path_parameter("transaction_id", transaction_id, 32)?;
     let map = query_map(query);
     let owner = order_owner(inner, &Fields::query(&map))?;
@@ -207,19 +187,11 @@ pub(crate) fn query_by_transaction_id(
         .filter(|(o, _)| *o == owner)
         .and_then(|key| order_json(inner, &state, key))
         .map(ApiReply::Json)
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "order with transaction_id {transaction_id} does not exist"
-            ))
-        })
+        .ok_or_else(|| ApiError::not_found(format!("order with transaction_id {transaction_id} does not exist")))
 }
 
 /// Handles GET /v3/global/papay/transactions/out-trade-no/{out_trade_no}.
-pub(crate) fn query_by_out_trade_no(
-    inner: &Arc<Inner>,
-    out_trade_no: &str,
-    query: Option<&str>,
-) -> ApiResult {
+pub(crate) fn query_by_out_trade_no(inner: &Arc<Inner>, out_trade_no: &str, query: Option<&str>) -> ApiResult {
     check_path_parameter("out_trade_no", out_trade_no, 32)?;
     let map = query_map(query);
     let owner = order_owner(inner, &Fields::query(&map))?;
@@ -227,11 +199,7 @@ pub(crate) fn query_by_out_trade_no(
     let state = inner.lock();
     order_json(inner, &state, &(owner, out_trade_no.to_string()))
         .map(ApiReply::Json)
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "order with out_trade_no {out_trade_no} does not exist"
-            ))
-        })
+        .ok_or_else(|| ApiError::not_found(format!("order with out_trade_no {out_trade_no} does not exist")))
 }
 
 /// Handles POST /v3/global/papay/transactions/out-trade-no/{out_trade_no}/reverse: closes an
@@ -245,20 +213,15 @@ pub(crate) fn reverse(inner: &Arc<Inner>, out_trade_no: &str, body: &[u8]) -> Ap
     let order = state
         .orders
         .get_mut(&(owner, out_trade_no.to_string()))
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "order with out_trade_no {out_trade_no} does not exist"
-            ))
-        })?;
+        .ok_or_else(|| ApiError::not_found(format!("order with out_trade_no {out_trade_no} does not exist")))?;
     match order.trade_state {
         TradeState::Success | TradeState::Refund => Err(ApiError::invalid_request(format!(
             "order {out_trade_no} is already paid and cannot be closed; use the refund API"
         ))
         .with_code("ORDER_PAID")),
-        TradeState::Closed => Err(ApiError::invalid_request(format!(
-            "order {out_trade_no} is already closed"
-        ))
-        .with_code("ORDER_CLOSED")),
+        TradeState::Closed => {
+            Err(ApiError::invalid_request(format!("order {out_trade_no} is already closed")).with_code("ORDER_CLOSED"))
+        }
         TradeState::UserPaying => {
             order.trade_state = TradeState::Closed;
             Ok(ApiReply::NoContent)
@@ -273,15 +236,7 @@ pub(crate) fn complete_payment(inner: &Arc<Inner>, out_trade_no: &str) -> Result
         let mut state = inner.lock();
         let key = [Owner::Merchant]
             .into_iter()
-            .chain(
-                inner
-                    .settings
-                    .merchant
-                    .sub_mchids
-                    .iter()
-                    .cloned()
-                    .map(Owner::SubMerchant),
-            )
+            .chain(inner.settings.merchant.sub_mchids.iter().cloned().map(Owner::SubMerchant))
             .map(|owner| (owner, out_trade_no.to_string()))
             .find(|key| state.orders.contains_key(key))
             .ok_or_else(|| SandboxError::OrderNotFound(out_trade_no.to_string()))?;
@@ -292,10 +247,7 @@ pub(crate) fn complete_payment(inner: &Arc<Inner>, out_trade_no: &str) -> Result
         if order.trade_state != TradeState::UserPaying {
             let trade_state = order.trade_state.as_str().to_string();
             state.orders.insert(key, order);
-            return Err(SandboxError::OrderNotUserPaying {
-                out_trade_no: out_trade_no.to_string(),
-                trade_state,
-            });
+            return Err(SandboxError::OrderNotUserPaying { out_trade_no: out_trade_no.to_string(), trade_state });
         }
         let event = mark_paid(inner, &mut state, &mut order);
         state.orders.insert(key, order);

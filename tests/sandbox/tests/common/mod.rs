@@ -33,9 +33,7 @@ impl Answer {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .get(&name.to_ascii_lowercase())
-            .map(String::as_str)
+        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
     }
 }
 
@@ -76,15 +74,7 @@ pub fn authorization(credentials: &Credentials, method: &str, target: &str, body
 
     let rng = aws_lc_rs::rand::SystemRandom::new();
     let mut signature_bytes = vec![0u8; key.public_modulus_len()];
-    if key
-        .sign(
-            &signature::RSA_PKCS1_SHA256,
-            &rng,
-            &message,
-            &mut signature_bytes,
-        )
-        .is_err()
-    {
+    if key.sign(&signature::RSA_PKCS1_SHA256, &rng, &message, &mut signature_bytes).is_err() {
         panic!("signing failed");
     }
     format!(
@@ -103,92 +93,51 @@ pub async fn send(
     headers: &[(&str, String)],
     body: Vec<u8>,
 ) -> Result<Answer, String> {
-    let address: SocketAddr = base_url
-        .trim_start_matches("http://")
-        .parse()
-        .map_err(|e| format!("bad base URL: {e}"))?;
-    let stream = tokio::net::TcpStream::connect(address)
-        .await
-        .map_err(|e| e.to_string())?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| e.to_string())?;
+    let address: SocketAddr =
+        base_url.trim_start_matches("http://").parse().map_err(|e| format!("bad base URL: {e}"))?;
+    let stream = tokio::net::TcpStream::connect(address).await.map_err(|e| e.to_string())?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
     tokio::spawn(connection);
 
-    let mut builder = http::Request::builder()
-        .method(method)
-        .uri(target)
-        .header("Host", address.to_string());
+    let mut builder = http::Request::builder().method(method).uri(target).header("Host", address.to_string());
     for (name, value) in headers {
         builder = builder.header(*name, value.as_str());
     }
-    let request = builder
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| e.to_string())?;
+    let request = builder.body(Full::new(Bytes::from(body))).map_err(|e| e.to_string())?;
 
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| e.to_string())?;
+    let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
     let status = response.status().as_u16();
     let headers = response
         .headers()
         .iter()
         .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
         .collect();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| format!("body: {e}"))?
-        .to_bytes()
-        .to_vec();
-    Ok(Answer {
-        status,
-        headers,
-        body,
-    })
+    let body = response.into_body().collect().await.map_err(|e| format!("body: {e}"))?.to_bytes().to_vec();
+    Ok(Answer { status, headers, body })
 }
 
 /// Sends a correctly signed API request with JSON headers.
 pub async fn call(sandbox: &Sandbox, method: &str, target: &str, body: &str) -> Answer {
     let credentials = sandbox.credentials();
     let headers = vec![
-        (
-            "Authorization",
-            authorization(&credentials, method, target, body.as_bytes()),
-        ),
+        ("Authorization", authorization(&credentials, method, target, body.as_bytes())),
         ("User-Agent", "papay-sandbox-tests/1".to_string()),
         ("Accept", "application/json".to_string()),
         ("Content-Type", "application/json".to_string()),
     ];
-    match send(
-        &sandbox.base_url(),
-        method,
-        target,
-        &headers,
-        body.as_bytes().to_vec(),
-    )
-    .await
-    {
+    match send(&sandbox.base_url(), method, target, &headers, body.as_bytes().to_vec()).await {
         Ok(answer) => answer,
         Err(error) => panic!("{method} {target} failed: {error}"),
     }
 }
 
 /// Decrypts AEAD_AES_256_GCM base64 ciphertext with the APIv3 key.
-pub fn decrypt(
-    apiv3_key: &str,
-    nonce: &str,
-    aad: &str,
-    ciphertext_base64: &str,
-) -> Option<Vec<u8>> {
+pub fn decrypt(apiv3_key: &str, nonce: &str, aad: &str, ciphertext_base64: &str) -> Option<Vec<u8>> {
     let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, apiv3_key.as_bytes()).ok()?);
     let nonce = Nonce::try_assume_unique_for_key(nonce.as_bytes()).ok()?;
     let mut data = BASE64.decode(ciphertext_base64).ok()?;
-    let plaintext = key
-        .open_in_place(nonce, Aad::from(aad.as_bytes()), &mut data)
-        .ok()?;
+    let plaintext = key.open_in_place(nonce, Aad::from(aad.as_bytes()), &mut data).ok()?;
     Some(plaintext.to_vec())
 }
 
@@ -196,11 +145,7 @@ pub fn decrypt(
 pub fn certificate_key(pem: &str) -> Option<(String, Vec<u8>)> {
     let (_, parsed_pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).ok()?;
     let certificate = parsed_pem.parse_x509().ok()?;
-    let serial: String = certificate
-        .raw_serial()
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect();
+    let serial: String = certificate.raw_serial().iter().map(|b| format!("{b:02X}")).collect();
     Some((serial, certificate.public_key().raw.to_vec()))
 }
 
@@ -209,10 +154,7 @@ pub async fn platform_keys(sandbox: &Sandbox) -> HashMap<String, Vec<u8>> {
     let credentials = sandbox.credentials();
     let answer = call(sandbox, "GET", "/v3/global/certificates", "").await;
     let mut keys = HashMap::new();
-    let data = answer.json()["data"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let data = answer.json()["data"].as_array().cloned().unwrap_or_default();
     for item in data {
         let encrypted = &item["encrypt_certificate"];
         let pem = decrypt(
@@ -230,22 +172,14 @@ pub async fn platform_keys(sandbox: &Sandbox) -> HashMap<String, Vec<u8>> {
 }
 
 /// Verifies Wechatpay-* headers over a body with the given SPKI DER.
-pub fn signature_verifies(
-    spki: &[u8],
-    timestamp: &str,
-    nonce: &str,
-    body: &[u8],
-    signature: &str,
-) -> bool {
+pub fn signature_verifies(spki: &[u8], timestamp: &str, nonce: &str, body: &[u8], signature: &str) -> bool {
     let mut message = format!("{timestamp}\n{nonce}\n").into_bytes();
     message.extend_from_slice(body);
     message.push(b'\n');
     let Ok(signature_bytes) = BASE64.decode(signature) else {
         return false;
     };
-    UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, spki)
-        .verify(&message, &signature_bytes)
-        .is_ok()
+    UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, spki).verify(&message, &signature_bytes).is_ok()
 }
 
 /// Verifies an answer's signature with the downloaded platform keys.
@@ -284,13 +218,7 @@ impl NotificationListener {
             Ok(listener) => listener,
             Err(error) => panic!("cannot bind the notification listener: {error}"),
         };
-        let base_url = format!(
-            "http://{}",
-            listener
-                .local_addr()
-                .map(|a| a.to_string())
-                .unwrap_or_default()
-        );
+        let base_url = format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
         let received = Arc::new(Mutex::new(Vec::new()));
         statuses.reverse();
         let script = Arc::new(Mutex::new(statuses));
@@ -300,44 +228,30 @@ impl NotificationListener {
             while let Ok((stream, _)) = listener.accept().await {
                 let received = Arc::clone(&server_received);
                 let script = Arc::clone(&script);
-                let service = hyper::service::service_fn(
-                    move |request: http::Request<hyper::body::Incoming>| {
-                        let received = Arc::clone(&received);
-                        let script = Arc::clone(&script);
-                        async move {
-                            let path = request.uri().path().to_string();
-                            let headers = request
-                                .headers()
-                                .iter()
-                                .map(|(k, v)| {
-                                    (k.as_str().to_string(), v.to_str().unwrap_or("").to_string())
-                                })
-                                .collect();
-                            let body = request
-                                .into_body()
-                                .collect()
-                                .await
-                                .map(|c| c.to_bytes().to_vec())
-                                .unwrap_or_default();
-                            if let Ok(mut list) = received.lock() {
-                                list.push(Received {
-                                    path,
-                                    headers,
-                                    body,
-                                });
-                            }
-                            let status =
-                                script.lock().ok().and_then(|mut s| s.pop()).unwrap_or(204);
-                            let mut response = http::Response::new(Full::new(Bytes::new()));
-                            *response.status_mut() = http::StatusCode::from_u16(status)
-                                .unwrap_or(http::StatusCode::NO_CONTENT);
-                            Ok::<_, std::convert::Infallible>(response)
+                let service = hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
+                    let received = Arc::clone(&received);
+                    let script = Arc::clone(&script);
+                    async move {
+                        let path = request.uri().path().to_string();
+                        let headers = request
+                            .headers()
+                            .iter()
+                            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+                            .collect();
+                        let body =
+                            request.into_body().collect().await.map(|c| c.to_bytes().to_vec()).unwrap_or_default();
+                        if let Ok(mut list) = received.lock() {
+                            list.push(Received { path, headers, body });
                         }
-                    },
-                );
+                        let status = script.lock().ok().and_then(|mut s| s.pop()).unwrap_or(204);
+                        let mut response = http::Response::new(Full::new(Bytes::new()));
+                        *response.status_mut() =
+                            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::NO_CONTENT);
+                        Ok::<_, std::convert::Infallible>(response)
+                    }
+                });
                 tokio::spawn(
-                    hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service),
+                    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service),
                 );
             }
         });
@@ -362,17 +276,8 @@ pub async fn signed_contract(sandbox: &Sandbox, out_contract_code: &str) -> Stri
         "openid": credentials.openid,
     })
     .to_string();
-    let answer = call(
-        sandbox,
-        "POST",
-        "/v3/global/papay/contracts/miniprogram-pre-entrust-sign",
-        &body,
-    )
-    .await;
-    let session_id = answer.json()["session_id"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
+    let answer = call(sandbox, "POST", "/v3/global/papay/contracts/miniprogram-pre-entrust-sign", &body).await;
+    let session_id = answer.json()["session_id"].as_str().unwrap_or("").to_string();
     match sandbox.confirm_signing(papay_sandbox::SigningRef::SessionId(session_id)) {
         Ok(view) => view.contract_id,
         Err(error) => panic!("confirm_signing failed: {error}"),
@@ -380,12 +285,7 @@ pub async fn signed_contract(sandbox: &Sandbox, out_contract_code: &str) -> Stri
 }
 
 /// Builds a Common-mode deduction body.
-pub fn deduction_body(
-    credentials: &Credentials,
-    contract_id: &str,
-    out_trade_no: &str,
-    notify_url: &str,
-) -> String {
+pub fn deduction_body(credentials: &Credentials, contract_id: &str, out_trade_no: &str, notify_url: &str) -> String {
     serde_json::json!({
         "appid": credentials.appid,
         "description": "FakeShop-HK-Monthly plan",
