@@ -117,7 +117,7 @@ impl CertificateStore {
         all
     }
 
-    /// Returns the certificate with the latest expiry, the one WeChat Pay asks merchants to use
+    /// Returns the certificate with the latest expiry, the one WeChat Pay tells merchants to use
     /// when encrypting.
     pub fn newest(&self) -> Option<PlatformCertificate> {
         self.certificates().into_iter().next()
@@ -230,7 +230,7 @@ impl<'a> SignatureHeaders<'a> {
 /// Options of one verification.
 #[derive(Clone, Copy, Debug)]
 pub struct VerifyOptions {
-    /// What is verified, for messages: "response" or "notification".
+    /// Kind of message verified, for error messages: "response" or "notification".
     pub context: &'static str,
     /// Current time.
     pub now: DateTime<Utc>,

@@ -63,7 +63,7 @@ pub(crate) use open_enum;
 use serde::{Deserialize, Serialize};
 
 open_enum! {
-    /// Which exchange rate `exchange_rate.rate` is.
+    /// Kind of rate in `exchange_rate.rate`.
     ExchangeRateType {
         /// Rate used for settlement to the merchant.
         SettlementRate => "SETTLEMENT_RATE",

@@ -40,7 +40,7 @@ impl OrderRef {
 }
 
 open_enum! {
-    /// Where refund money comes from.
+    /// Source of the refunded money.
     FundSource {
         /// Unsettled funds (default).
         UnsettledFunds => "REFUND_SOURCE_UNSETTLED_FUNDS",
@@ -165,7 +165,7 @@ fn deserialize_refund_status<'de, D: serde::Deserializer<'de>>(
 }
 
 open_enum! {
-    /// Where refunded money went.
+    /// Destination of the refunded money.
     RefundChannel {
         /// Back to the original payment method.
         Original => "ORIGINAL",
