@@ -9,14 +9,14 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
 RUST_PACKAGES := -p papay -p papay-sandbox -p papay-cli
 
-.PHONY: demo test test-rust test-python test-kotlin lint build-cli
+.PHONY: demo test test-rust test-python test-node test-kotlin lint build-cli
 
 ## demo: run the whole Auto-Debit lifecycle against the embedded sandbox.
 demo:
 	$(CARGO) run --quiet -p papay-cli --bin papay -- demo
 
 ## test: every test in every language.
-test: test-rust test-python test-kotlin
+test: test-rust test-python test-node test-kotlin
 
 ## test-rust: unit, vector, wire and end-to-end tests of the core, the sandbox and the CLI.
 test-rust:
@@ -25,6 +25,10 @@ test-rust:
 ## test-python: build the Python package into a venv and run its pytest suite.
 test-python:
 	bash python/run-tests.sh
+
+## test-node: npm ci, build the napi addon and the TypeScript layer, run the node:test suite.
+test-node:
+	bash node/run-tests.sh
 
 ## test-kotlin: build the uniffi library, run the Kotlin JUnit suite on the JVM, generate Swift.
 test-kotlin:
