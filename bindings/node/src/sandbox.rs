@@ -245,27 +245,7 @@ pub struct NativeSandbox {
 pub async fn start_sandbox(options: Option<SandboxOptions>) -> Result<NativeSandbox> {
     let options = papay_sandbox::SandboxOptions::from(options.unwrap_or_default());
     let inner = papay_sandbox::Sandbox::start(options).await.map_err(sandbox_error)?;
-    wait_until_serving(&inner).await?;
     Ok(NativeSandbox { inner })
-}
-
-/// Sends one HTTP request and waits for the first byte of the answer.
-///
-/// NOTE: the sandbox's accept loop subscribes to its shutdown signal only when the loop first
-/// runs, so a `shutdown` sent before that is never seen and `shutdown()` waits forever. A test
-/// that starts and stops a sandbox at once hit this. An answer proves the loop is running.
-async fn wait_until_serving(sandbox: &papay_sandbox::Sandbox) -> Result<()> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    let base_url = sandbox.base_url();
-    let address = base_url.trim_start_matches("http://").to_owned();
-    let failed = |e: std::io::Error| sandbox_error(papay_sandbox::SandboxError::InvalidOptions(format!("sandbox at {base_url} did not answer: {e}")));
-    let mut stream = tokio::net::TcpStream::connect(&address).await.map_err(failed)?;
-    let request = format!("GET /sandbox/ready HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.map_err(failed)?;
-    let mut first = [0u8; 1];
-    stream.read(&mut first).await.map_err(failed)?;
-    Ok(())
 }
 
 #[napi]
