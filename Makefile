@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
 RUST_PACKAGES := -p papay -p papay-sandbox -p papay-cli
 
-.PHONY: demo test test-rust test-python test-node test-kotlin lint build-cli
+.PHONY: demo test test-rust test-python test-node test-kotlin lint build-cli fuzz load
 
 ## demo: run the whole Auto-Debit lifecycle against the embedded sandbox.
 demo:
@@ -42,3 +42,14 @@ build-cli:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy $(RUST_PACKAGES) --all-targets -- -D warnings
+
+## fuzz: every fuzz target for FUZZ_SECONDS each (default 60); needs the nightly toolchain and
+## installs cargo-fuzz from crates.io when it is missing. Not part of `make test`.
+FUZZ_SECONDS ?= 60
+fuzz:
+	bash fuzz/run.sh $(FUZZ_SECONDS)
+
+## load: 10,000 deductions from 64 concurrent callers against an in-process sandbox, each
+## notification verified; ends with "load ok: N deductions, 0 duplicates, 0 lost".
+load:
+	$(CARGO) run --quiet -p papay-load -- --deductions 10000 --concurrency 64

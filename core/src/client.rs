@@ -38,6 +38,9 @@ const TRANSACTIONS: &str = "/v3/global/papay/transactions";
 const REFUNDS: &str = "/v3/global/refunds";
 const CERTIFICATES: &str = "/v3/global/certificates";
 
+/// Minimum time between two certificate downloads forced by an unknown `Wechatpay-Serial`.
+pub const MIN_FORCED_REFRESH_INTERVAL: Duration = Duration::from_secs(30);
+
 /// A WeChat Pay Global Auto-Debit client. Cheap to clone; clones share the connection pool and
 /// the platform certificate cache.
 #[derive(Clone)]
@@ -52,6 +55,7 @@ struct Inner {
     keys: KeySet,
     store: Option<Arc<CertificateStore>>,
     refresh_lock: tokio::sync::Mutex<()>,
+    last_forced_refresh: tokio::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -92,7 +96,14 @@ impl Client {
         let mode = Arc::new(config.mode.clone());
 
         Ok(Self {
-            inner: Arc::new(Inner { config, transport, keys, store, refresh_lock: tokio::sync::Mutex::new(()) }),
+            inner: Arc::new(Inner {
+                config,
+                transport,
+                keys,
+                store,
+                refresh_lock: tokio::sync::Mutex::new(()),
+                last_forced_refresh: tokio::sync::Mutex::new(None),
+            }),
             mode,
         })
     }
@@ -517,6 +528,14 @@ impl Client {
         if self.inner.store.as_ref().and_then(|s| s.last_refresh()) != before {
             return Ok(());
         }
+        // Anyone who can reach the notify URL can send an unknown serial, so forced downloads
+        // are spaced out instead of following every such message.
+        let mut last_forced = self.inner.last_forced_refresh.lock().await;
+        if last_forced.is_some_and(|at| at.elapsed() < MIN_FORCED_REFRESH_INTERVAL) {
+            tracing::debug!("unknown Wechatpay-Serial, but certificates were downloaded moments ago");
+            return Ok(());
+        }
+        *last_forced = Some(std::time::Instant::now());
         tracing::warn!("unknown Wechatpay-Serial, downloading platform certificates again");
         self.download_certificates().await.map(|_| ())
     }
@@ -547,8 +566,12 @@ impl Client {
             return Err(api_error("download_certificates", &raw, verified));
         }
 
-        let listing: CertificateListing = serde_json::from_slice(&raw.body)
-            .map_err(|e| Error::malformed("certificate download response", format!("not the expected JSON: {e}")))?;
+        let listing: CertificateListing = serde_json::from_slice(&raw.body).map_err(|e| {
+            Error::malformed(
+                "certificate download response",
+                format!("not the expected JSON: {}", describe_json_error(&e)),
+            )
+        })?;
         let merchant_spki = self.inner.transport.signer().key().public_key_der();
         let mut certificates = Vec::with_capacity(listing.data.len());
         for entry in &listing.data {
@@ -742,7 +765,7 @@ fn parse_body<T: DeserializeOwned>(endpoint: &'static str, raw: &RawResponse) ->
             raw.status,
             raw.request_id.as_deref().unwrap_or("none")
         );
-        Error::malformed(what, format!("not the expected JSON: {e}"))
+        Error::malformed(what, format!("not the expected JSON: {}", describe_json_error(&e)))
     })
 }
 
@@ -773,12 +796,38 @@ fn api_error(endpoint: &'static str, raw: &RawResponse, signature_verified: bool
     }))
 }
 
+/// Whether a money-moving call may have taken effect although it failed. A 2xx answer that
+/// fails verification counts: WeChat Pay may have charged, and only a verified query can tell.
 fn outcome_uncertain(error: &Error) -> bool {
     match error {
-        Error::Timeout { .. } | Error::Transport { .. } | Error::MalformedMessage { .. } => true,
+        Error::Timeout { .. }
+        | Error::Transport { .. }
+        | Error::MalformedMessage { .. }
+        | Error::SignatureHeadersMissing { .. }
+        | Error::UnsupportedAlgorithm { .. }
+        | Error::UnknownSerial { .. }
+        | Error::CertificateExpired { .. }
+        | Error::SignatureInvalid { .. }
+        | Error::TimestampOutOfWindow { .. } => true,
         Error::Api(api) => api.status >= 500,
         _ => false,
     }
+}
+
+/// Describes a JSON decoding failure without quoting the input: serde's messages can contain
+/// values from the document, such as an openid.
+pub(crate) fn describe_json_error(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    if text.starts_with("missing field") {
+        return text;
+    }
+    let category = match error.classify() {
+        serde_json::error::Category::Io => "I/O error",
+        serde_json::error::Category::Syntax => "invalid JSON syntax",
+        serde_json::error::Category::Data => "a field has an unexpected type or value",
+        serde_json::error::Category::Eof => "the JSON ends early",
+    };
+    format!("{category} at line {} column {}", error.line(), error.column())
 }
 
 fn is_not_found(error: &Error) -> bool {
@@ -793,4 +842,23 @@ fn backoff(retry: &crate::config::RetryPolicy, attempt: u32) -> Duration {
         crate::crypto::random_nonce(4).bytes().fold(0u32, |acc, b| acc.wrapping_mul(31).wrapping_add(u32::from(b)));
     let fraction = f64::from(jitter_source % 1000) / 1000.0;
     base.mul_f64(0.5 + fraction / 2.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_error_description_does_not_quote_values() {
+        let body = r#"{"out_trade_no":"A1","trade_state":"SUCCESS","amount":{"total":"oSECRET_openid","currency":"HKD"}}"#;
+        let error = serde_json::from_str::<Order>(body).err().map(|e| describe_json_error(&e)).unwrap_or_default();
+        assert!(!error.contains("oSECRET_openid"), "{error}");
+        assert!(error.contains("line 1"), "{error}");
+    }
+
+    #[test]
+    fn json_error_description_names_missing_field() {
+        let error = serde_json::from_str::<Order>(r#"{"out_trade_no":"A1"}"#).err().map(|e| describe_json_error(&e));
+        assert!(error.is_some_and(|e| e.starts_with("missing field")));
+    }
 }

@@ -152,7 +152,10 @@ impl NotificationParser {
         let key = verify_signature(self.keys.as_ref(), &signature_headers, body, options)?;
 
         let envelope: Envelope = serde_json::from_slice(body).map_err(|e| {
-            Error::malformed("notification body", format!("not a WeChat Pay notification envelope: {e}"))
+            Error::malformed(
+                "notification body",
+                format!("not a WeChat Pay notification envelope: {}", crate::client::describe_json_error(&e)),
+            )
         })?;
         if envelope.resource.algorithm != RESOURCE_ALGORITHM {
             return Err(Error::UnsupportedAlgorithm {
@@ -187,9 +190,9 @@ impl NotificationParser {
 
 fn decode_event(event_type: &str, plaintext: &[u8]) -> Result<NotificationEvent> {
     fn typed<T: serde::de::DeserializeOwned>(event_type: &str, plaintext: &[u8]) -> Result<T> {
-        // The serde error names the field and position but not the decrypted content.
         serde_json::from_slice(plaintext).map_err(|e| {
-            Error::malformed(format!("{event_type} resource"), format!("decrypted JSON does not match: {e}"))
+            let reason = format!("decrypted JSON does not match: {}", crate::client::describe_json_error(&e));
+            Error::malformed(format!("{event_type} resource"), reason)
         })
     }
     Ok(match event_type {

@@ -124,6 +124,28 @@ async fn unknown_serial_after_refresh_is_rejected() {
     assert!(matches!(error, papay::Error::UnknownSerial { refreshed: true, .. }), "{error}");
     let downloads_after = h.sandbox.requests().iter().filter(|r| r.target == "/v3/global/certificates").count();
     assert_eq!(downloads_after, downloads_before + 1, "exactly one forced refresh");
+
+    // A second unknown serial right after does not trigger another download.
+    h.sandbox.inject(rule("/contracts/Wx", 1, Fault::UnknownSerial));
+    let error = h.client.query_contract_by_id(&contract_id).await.unwrap_err();
+    assert_eq!(error.code(), "UNKNOWN_SERIAL");
+    let downloads_last = h.sandbox.requests().iter().filter(|r| r.target == "/v3/global/certificates").count();
+    assert_eq!(downloads_last, downloads_after, "forced refreshes are spaced out");
+}
+
+#[tokio::test]
+async fn deduction_with_unverifiable_answer_is_reconciled() {
+    let h = Harness::start().await;
+    let contract_id = h.signed_contract("RECON6").await;
+    h.sandbox.inject(FaultRule {
+        method: Some("POST".into()),
+        path_contains: Some("/v3/global/papay/transactions".into()),
+        times: 1,
+        fault: Fault::BadSignature,
+    });
+    let order = h.client.deduct(&h.deduction(&contract_id, "RECON0006", 1000)).await.unwrap();
+    assert_eq!(order.trade_state, TradeState::Success);
+    assert_eq!(h.sandbox.charge_count("RECON0006"), 1);
 }
 
 #[tokio::test]
