@@ -16,11 +16,12 @@ case "$(uname -s)" in
 esac
 
 cd "$root"
-CARGO_TARGET_DIR="$target_dir" cargo build --quiet -p papay-uniffi -p papay-uniffi-bindgen
+# The same package set as mobile/run-tests.sh and the Maven build, so Cargo resolves the same
+# features and reuses their build instead of compiling uniffi again.
+CARGO_TARGET_DIR="$target_dir" cargo build --quiet -p papay-uniffi -p papay-uniffi-bindgen -p papay-cli
 
 rm -rf "$out_dir"
-CARGO_TARGET_DIR="$target_dir" cargo run --quiet -p papay-uniffi-bindgen -- \
-    generate --library "$library" --language swift --no-format --out-dir "$out_dir"
+"$target_dir/debug/uniffi-bindgen" generate --library "$library" --language swift --no-format --out-dir "$out_dir"
 
 for file in Papay.swift papayFFI.h papayFFI.modulemap; do
     if [ ! -s "$out_dir/$file" ]; then
