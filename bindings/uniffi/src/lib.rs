@@ -20,6 +20,7 @@ uniffi::setup_scaffolding!("papay");
 mod app_signing;
 mod client;
 mod config;
+mod crypto;
 mod error;
 mod models;
 mod notification;
@@ -29,6 +30,7 @@ pub use app_signing::{
 };
 pub use client::Client;
 pub use config::{ClientConfig, MerchantKeys, Mode, PlatformPublicKey, RetryPolicy};
+pub use crypto::{decrypt_resource, verify_response_signature, RequestSigner};
 pub use error::{ApiErrorDetail, PayError, PayResult};
 pub use models::*;
 pub use notification::{

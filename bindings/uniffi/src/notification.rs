@@ -183,7 +183,8 @@ pub struct NotificationParser {
 impl NotificationParser {
     /// Builds a parser from the APIv3 key and WeChat Pay's platform certificates (PEM) and/or
     /// public keys. `timestamp_window_seconds` defaults to 300; raise it to replay stored
-    /// notifications.
+    /// notifications. Certificate validity and the timestamp window are checked against the
+    /// system clock.
     #[uniffi::constructor(default(platform_public_keys = [], timestamp_window_seconds = None))]
     pub fn new(
         apiv3_key: String,
@@ -191,30 +192,53 @@ impl NotificationParser {
         platform_public_keys: Vec<PlatformPublicKey>,
         timestamp_window_seconds: Option<u64>,
     ) -> PayResult<Arc<Self>> {
-        let apiv3_key = papay::ApiV3Key::new(zeroize::Zeroizing::new(apiv3_key.into_bytes()).as_slice())?;
-        let mut static_keys = papay::StaticPublicKeys::new();
-        for key in platform_public_keys {
-            static_keys.insert(key.id, papay::PublicKey::from_pem(key.pem.as_bytes())?);
-        }
-        let store = papay::CertificateStore::new();
-        for pem in platform_certificates_pem {
-            store.insert(papay::PlatformCertificate::from_pem(pem.as_bytes())?);
-        }
-        if static_keys.is_empty() && store.is_empty() {
-            return Err(crate::error::invalid_config(
-                "platform_certificates_pem",
-                "give at least one platform certificate or public key; without one no notification can be verified",
-            ));
-        }
-        let keys = papay::KeySet { static_keys: Arc::new(static_keys), certificates: Some(Arc::new(store)) };
-        let window = timestamp_window_seconds.unwrap_or(papay::verifier::DEFAULT_TIMESTAMP_WINDOW_SECONDS);
-        let inner = papay::NotificationParser::new(Arc::new(keys), apiv3_key, Arc::new(papay::SystemClock), window);
-        Ok(Arc::new(Self { inner }))
+        let keys = ParserKeys::new(apiv3_key, platform_certificates_pem, platform_public_keys)?;
+        Ok(Arc::new(keys.into_parser(Arc::new(papay::SystemClock), timestamp_window_seconds)))
+    }
+
+    /// Builds a parser like the primary constructor whose clock stays at `unix_seconds`, so
+    /// certificate validity and the timestamp window are checked against that instant. For tests
+    /// and for replaying stored notifications at the time they arrived.
+    #[uniffi::constructor(default(platform_public_keys = [], timestamp_window_seconds = None))]
+    pub fn with_fixed_time(
+        apiv3_key: String,
+        platform_certificates_pem: Vec<String>,
+        platform_public_keys: Vec<PlatformPublicKey>,
+        timestamp_window_seconds: Option<u64>,
+        unix_seconds: i64,
+    ) -> PayResult<Arc<Self>> {
+        let keys = ParserKeys::new(apiv3_key, platform_certificates_pem, platform_public_keys)?;
+        let clock = Arc::new(papay::FixedClock::new(unix_seconds));
+        Ok(Arc::new(keys.into_parser(clock, timestamp_window_seconds)))
     }
 
     /// Verifies, decrypts and parses one notification from its headers (names compared without
     /// regard to case) and its raw body bytes.
     pub fn parse(&self, headers: HashMap<String, String>, body: Vec<u8>) -> PayResult<Notification> {
         Ok(self.inner.parse(&headers, &body)?.into())
+    }
+}
+
+/// The checked keys of a [`NotificationParser`], shared by its constructors.
+struct ParserKeys {
+    apiv3_key: papay::ApiV3Key,
+    keys: papay::KeySet,
+}
+
+impl ParserKeys {
+    fn new(
+        apiv3_key: String,
+        platform_certificates_pem: Vec<String>,
+        platform_public_keys: Vec<PlatformPublicKey>,
+    ) -> PayResult<Self> {
+        let apiv3_key = papay::ApiV3Key::new(zeroize::Zeroizing::new(apiv3_key.into_bytes()).as_slice())?;
+        let keys = crate::crypto::key_set(platform_certificates_pem, platform_public_keys)?;
+        Ok(Self { apiv3_key, keys })
+    }
+
+    fn into_parser(self, clock: Arc<dyn papay::Clock>, timestamp_window_seconds: Option<u64>) -> NotificationParser {
+        let window = timestamp_window_seconds.unwrap_or(papay::verifier::DEFAULT_TIMESTAMP_WINDOW_SECONDS);
+        let inner = papay::NotificationParser::new(Arc::new(self.keys), self.apiv3_key, clock, window);
+        NotificationParser { inner }
     }
 }
