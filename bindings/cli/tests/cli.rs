@@ -84,7 +84,8 @@ fn sandbox_writes_credentials_that_work() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
-    assert!(stderr.contains("API_ERROR") && stderr.contains("NOT_FOUND"), "{stderr}");
+    assert!(stderr.contains("API_ERROR"), "{stderr}");
+    assert!(stderr.contains("NOT_FOUND"), "{stderr}");
 }
 
 #[test]
