@@ -38,8 +38,13 @@ const TRANSACTIONS: &str = "/v3/global/papay/transactions";
 const REFUNDS: &str = "/v3/global/refunds";
 const CERTIFICATES: &str = "/v3/global/certificates";
 
-/// Minimum time between two certificate downloads forced by an unknown `Wechatpay-Serial`.
-pub const MIN_FORCED_REFRESH_INTERVAL: Duration = Duration::from_secs(30);
+/// Window over which certificate downloads forced by an unknown `Wechatpay-Serial` are counted.
+pub const FORCED_REFRESH_WINDOW: Duration = Duration::from_secs(30);
+
+/// Most certificate downloads an unknown `Wechatpay-Serial` may force within
+/// [`FORCED_REFRESH_WINDOW`]. A few allow a real rotation right after a bogus serial; the cap
+/// keeps forged notifications from turning into a stream of downloads.
+pub const MAX_FORCED_REFRESHES_PER_WINDOW: usize = 3;
 
 /// A WeChat Pay Global Auto-Debit client. Cheap to clone; clones share the connection pool and
 /// the platform certificate cache.
@@ -55,7 +60,7 @@ struct Inner {
     keys: KeySet,
     store: Option<Arc<CertificateStore>>,
     refresh_lock: tokio::sync::Mutex<()>,
-    last_forced_refresh: tokio::sync::Mutex<Option<std::time::Instant>>,
+    forced_refreshes: tokio::sync::Mutex<std::collections::VecDeque<std::time::Instant>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -102,7 +107,7 @@ impl Client {
                 keys,
                 store,
                 refresh_lock: tokio::sync::Mutex::new(()),
-                last_forced_refresh: tokio::sync::Mutex::new(None),
+                forced_refreshes: tokio::sync::Mutex::new(std::collections::VecDeque::new()),
             }),
             mode,
         })
@@ -530,12 +535,17 @@ impl Client {
         }
         // Anyone who can reach the notify URL can send an unknown serial, so forced downloads
         // are spaced out instead of following every such message.
-        let mut last_forced = self.inner.last_forced_refresh.lock().await;
-        if last_forced.is_some_and(|at| at.elapsed() < MIN_FORCED_REFRESH_INTERVAL) {
-            tracing::debug!("unknown Wechatpay-Serial, but certificates were downloaded moments ago");
+        let mut recent = self.inner.forced_refreshes.lock().await;
+        while recent.front().is_some_and(|at| at.elapsed() >= FORCED_REFRESH_WINDOW) {
+            recent.pop_front();
+        }
+        if recent.len() >= MAX_FORCED_REFRESHES_PER_WINDOW {
+            tracing::debug!(
+                "unknown Wechatpay-Serial, but the forced certificate downloads of the last 30 s are used up"
+            );
             return Ok(());
         }
-        *last_forced = Some(std::time::Instant::now());
+        recent.push_back(std::time::Instant::now());
         tracing::warn!("unknown Wechatpay-Serial, downloading platform certificates again");
         self.download_certificates().await.map(|_| ())
     }
@@ -850,7 +860,8 @@ mod tests {
 
     #[test]
     fn json_error_description_does_not_quote_values() {
-        let body = r#"{"out_trade_no":"A1","trade_state":"SUCCESS","amount":{"total":"oSECRET_openid","currency":"HKD"}}"#;
+        let body =
+            r#"{"out_trade_no":"A1","trade_state":"SUCCESS","amount":{"total":"oSECRET_openid","currency":"HKD"}}"#;
         let error = serde_json::from_str::<Order>(body).err().map(|e| describe_json_error(&e)).unwrap_or_default();
         assert!(!error.contains("oSECRET_openid"), "{error}");
         assert!(error.contains("line 1"), "{error}");
