@@ -87,7 +87,10 @@ pub struct NativeClientOptions {
 
 impl std::fmt::Debug for NativeClientOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NativeClientOptions").field("mchid", &self.mchid).field("serial_no", &self.serial_no).finish_non_exhaustive()
+        f.debug_struct("NativeClientOptions")
+            .field("mchid", &self.mchid)
+            .field("serial_no", &self.serial_no)
+            .finish_non_exhaustive()
     }
 }
 
@@ -149,8 +152,14 @@ fn config(options: NativeClientOptions) -> Result<papay::Config> {
         let defaults = papay::RetryPolicy::default();
         builder = builder.retry(papay::RetryPolicy {
             max_attempts: retry.max_attempts.unwrap_or(defaults.max_attempts),
-            initial_backoff: retry.initial_backoff_ms.map(|ms| Duration::from_millis(u64::from(ms))).unwrap_or(defaults.initial_backoff),
-            max_backoff: retry.max_backoff_ms.map(|ms| Duration::from_millis(u64::from(ms))).unwrap_or(defaults.max_backoff),
+            initial_backoff: retry
+                .initial_backoff_ms
+                .map(|ms| Duration::from_millis(u64::from(ms)))
+                .unwrap_or(defaults.initial_backoff),
+            max_backoff: retry
+                .max_backoff_ms
+                .map(|ms| Duration::from_millis(u64::from(ms)))
+                .unwrap_or(defaults.max_backoff),
         });
     }
     if let Some(seconds) = options.certificate_refresh_interval_seconds {
@@ -250,8 +259,13 @@ impl NativeClient {
 
     /// Queries a contract by the merchant's contract number within a template.
     #[napi]
-    pub async fn query_contract_by_out_contract_code(&self, plan_id: f64, out_contract_code: String) -> Result<Contract> {
-        let plan_id = u64::try_from(to_i64("plan_id", plan_id)?).map_err(|_| invalid_argument("plan_id", "must not be negative"))?;
+    pub async fn query_contract_by_out_contract_code(
+        &self,
+        plan_id: f64,
+        out_contract_code: String,
+    ) -> Result<Contract> {
+        let plan_id = u64::try_from(to_i64("plan_id", plan_id)?)
+            .map_err(|_| invalid_argument("plan_id", "must not be negative"))?;
         self.inner.query_contract_by_out_contract_code(plan_id, &out_contract_code).await.map_err(to_napi)?.try_into()
     }
 

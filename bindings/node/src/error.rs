@@ -48,7 +48,8 @@ pub fn to_napi(error: papay::Error) -> napi::Error {
             detail.insert("apiMessage".into(), json!(api.message));
             detail.insert("signatureVerified".into(), json!(api.signature_verified));
             if let Some(api_detail) = &api.detail {
-                let raw = api_detail.raw.clone().unwrap_or_else(|| serde_json::to_value(api_detail).unwrap_or(Value::Null));
+                let raw =
+                    api_detail.raw.clone().unwrap_or_else(|| serde_json::to_value(api_detail).unwrap_or(Value::Null));
                 detail.insert("apiDetail".into(), raw);
             }
             error.to_string()
@@ -144,7 +145,14 @@ pub fn guard<T>(body: impl FnOnce() -> napi::Result<T>) -> napi::Result<T> {
     }
 }
 
-fn payload_error(code: &str, message: &str, http_status: Value, request_id: Value, detail: Value, retryable: bool) -> napi::Error {
+fn payload_error(
+    code: &str,
+    message: &str,
+    http_status: Value,
+    request_id: Value,
+    detail: Value,
+    retryable: bool,
+) -> napi::Error {
     let payload = json!({
         "code": code,
         "message": message,

@@ -8,8 +8,8 @@ use napi::bindgen_prelude::Buffer;
 use napi::Result;
 use napi_derive::napi;
 
-use crate::error::{guard, to_napi};
 use crate::client::PlatformPublicKey;
+use crate::error::{guard, to_napi};
 use crate::models::{to_i64, LaunchParams, SigningReturn, SigningTarget};
 
 /// Builds what an app or Mini Program needs to open WeChat's signing page for `sessionId`.
@@ -57,7 +57,10 @@ pub struct AuthorizationInput {
 
 impl std::fmt::Debug for AuthorizationInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthorizationInput").field("mchid", &self.mchid).field("target", &self.target).finish_non_exhaustive()
+        f.debug_struct("AuthorizationInput")
+            .field("mchid", &self.mchid)
+            .field("target", &self.target)
+            .finish_non_exhaustive()
     }
 }
 
@@ -69,7 +72,9 @@ pub fn build_authorization(input: AuthorizationInput) -> Result<String> {
         let key = papay::MerchantPrivateKey::from_pem(&input.private_key).map_err(to_napi)?;
         let timestamp = to_i64("timestamp", input.timestamp)?;
         let signer = papay::RequestSigner::new(input.mchid, input.serial_no, Arc::new(key));
-        signer.authorization_with_nonce(&input.method, &input.target, timestamp, &input.nonce, &input.body).map_err(to_napi)
+        signer
+            .authorization_with_nonce(&input.method, &input.target, timestamp, &input.nonce, &input.body)
+            .map_err(to_napi)
     })
 }
 
@@ -114,7 +119,8 @@ pub fn verify_response_signature(input: VerifyInput) -> Result<String> {
         let now = match input.now_unix_seconds {
             Some(seconds) => {
                 let seconds = to_i64("now_unix_seconds", seconds)?;
-                chrono::DateTime::from_timestamp(seconds, 0).ok_or_else(|| crate::error::invalid_argument("now_unix_seconds", "is out of range"))?
+                chrono::DateTime::from_timestamp(seconds, 0)
+                    .ok_or_else(|| crate::error::invalid_argument("now_unix_seconds", "is out of range"))?
             }
             None => chrono::Utc::now(),
         };
@@ -132,7 +138,12 @@ pub fn verify_response_signature(input: VerifyInput) -> Result<String> {
 
 /// Decrypts an AEAD_AES_256_GCM resource (Base64 of ciphertext and tag) with the APIv3 key.
 #[napi]
-pub fn decrypt_resource(apiv3_key: Buffer, nonce: String, associated_data: String, ciphertext: String) -> Result<Buffer> {
+pub fn decrypt_resource(
+    apiv3_key: Buffer,
+    nonce: String,
+    associated_data: String,
+    ciphertext: String,
+) -> Result<Buffer> {
     guard(|| {
         let key = papay::ApiV3Key::new(&apiv3_key[..]).map_err(to_napi)?;
         let plaintext = key.decrypt(&nonce, &associated_data, &ciphertext, "resource").map_err(to_napi)?;

@@ -21,7 +21,10 @@ const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 /// number cannot hold exactly.
 pub fn to_i64(field: &str, value: f64) -> Result<i64> {
     if !value.is_finite() || value.fract() != 0.0 || value.abs() > MAX_SAFE_INTEGER as f64 {
-        return Err(invalid_argument(field, format!("must be an integer between -(2^53 - 1) and 2^53 - 1 (Number.MAX_SAFE_INTEGER), got {value}")));
+        return Err(invalid_argument(
+            field,
+            format!("must be an integer between -(2^53 - 1) and 2^53 - 1 (Number.MAX_SAFE_INTEGER), got {value}"),
+        ));
     }
     Ok(value as i64)
 }
@@ -63,8 +66,14 @@ fn time_opt(value: &Option<papay::Timestamp>) -> Option<String> {
 fn parse_time(field: &str, value: Option<String>) -> Result<Option<papay::Timestamp>> {
     value
         .map(|text| {
-            chrono::DateTime::parse_from_rfc3339(&text)
-                .map_err(|e| invalid_argument(field, format!("must be an RFC 3339 time with offset such as 2030-01-01T12:00:00+08:00, got {text:?}: {e}")))
+            chrono::DateTime::parse_from_rfc3339(&text).map_err(|e| {
+                invalid_argument(
+                    field,
+                    format!(
+                        "must be an RFC 3339 time with offset such as 2030-01-01T12:00:00+08:00, got {text:?}: {e}"
+                    ),
+                )
+            })
         })
         .transpose()
 }
@@ -191,7 +200,13 @@ impl TryFrom<MiniProgramPreSignRequest> for papay::MiniProgramPreSignRequest {
     type Error = napi::Error;
     fn try_from(r: MiniProgramPreSignRequest) -> Result<Self> {
         Ok(Self {
-            common: pre_sign_common(r.plan_id, r.out_contract_code, r.user_display_name, r.success_notify_url, r.expired_time)?,
+            common: pre_sign_common(
+                r.plan_id,
+                r.out_contract_code,
+                r.user_display_name,
+                r.success_notify_url,
+                r.expired_time,
+            )?,
             openid: r.openid,
             user_client_ip: r.user_client_ip,
         })
@@ -202,7 +217,13 @@ impl TryFrom<H5PreSignRequest> for papay::H5PreSignRequest {
     type Error = napi::Error;
     fn try_from(r: H5PreSignRequest) -> Result<Self> {
         Ok(Self {
-            common: pre_sign_common(r.plan_id, r.out_contract_code, r.user_display_name, r.success_notify_url, r.expired_time)?,
+            common: pre_sign_common(
+                r.plan_id,
+                r.out_contract_code,
+                r.user_display_name,
+                r.success_notify_url,
+                r.expired_time,
+            )?,
             user_client_ip: r.user_client_ip,
             return_appid: r.return_appid,
             return_url: r.return_url,
@@ -214,7 +235,13 @@ impl TryFrom<JsapiPreSignRequest> for papay::JsapiPreSignRequest {
     type Error = napi::Error;
     fn try_from(r: JsapiPreSignRequest) -> Result<Self> {
         Ok(Self {
-            common: pre_sign_common(r.plan_id, r.out_contract_code, r.user_display_name, r.success_notify_url, r.expired_time)?,
+            common: pre_sign_common(
+                r.plan_id,
+                r.out_contract_code,
+                r.user_display_name,
+                r.success_notify_url,
+                r.expired_time,
+            )?,
             openid: r.openid,
             return_url: r.return_url,
         })
@@ -225,7 +252,13 @@ impl TryFrom<WebPreSignRequest> for papay::WebPreSignRequest {
     type Error = napi::Error;
     fn try_from(r: WebPreSignRequest) -> Result<Self> {
         Ok(Self {
-            common: pre_sign_common(r.plan_id, r.out_contract_code, r.user_display_name, r.success_notify_url, r.expired_time)?,
+            common: pre_sign_common(
+                r.plan_id,
+                r.out_contract_code,
+                r.user_display_name,
+                r.success_notify_url,
+                r.expired_time,
+            )?,
             return_url: r.return_url,
         })
     }
@@ -235,7 +268,13 @@ impl TryFrom<AppPreSignRequest> for papay::AppPreSignRequest {
     type Error = napi::Error;
     fn try_from(r: AppPreSignRequest) -> Result<Self> {
         Ok(Self {
-            common: pre_sign_common(r.plan_id, r.out_contract_code, r.user_display_name, r.success_notify_url, r.expired_time)?,
+            common: pre_sign_common(
+                r.plan_id,
+                r.out_contract_code,
+                r.user_display_name,
+                r.success_notify_url,
+                r.expired_time,
+            )?,
             openid: r.openid,
             user_client_ip: r.user_client_ip,
         })
@@ -472,7 +511,10 @@ impl TryFrom<DeductionRequest> for papay::DeductionRequest {
             goods_tag: r.goods_tag,
             merchant_category_code: r.merchant_category_code,
             contract_id: r.contract_id,
-            amount: papay::DeductionAmount { total: to_i64("amount.total", r.amount.total)?, currency: r.amount.currency },
+            amount: papay::DeductionAmount {
+                total: to_i64("amount.total", r.amount.total)?,
+                currency: r.amount.currency,
+            },
             scene_info: r.scene_info.map(|s| papay::SceneInfo { device_id: s.device_id, device_ip: s.device_ip }),
         })
     }
@@ -490,7 +532,10 @@ pub struct ExchangeRate {
 }
 
 fn exchange_rate(field: &str, rate: Option<papay::ExchangeRate>) -> Result<Option<ExchangeRate>> {
-    rate.map(|r| Ok(ExchangeRate { rate_type: r.rate_type.map(|t| t.to_string()), rate: to_number_opt(field, r.rate)? })).transpose()
+    rate.map(|r| {
+        Ok(ExchangeRate { rate_type: r.rate_type.map(|t| t.to_string()), rate: to_number_opt(field, r.rate)? })
+    })
+    .transpose()
 }
 
 /// A WeChat user as identified in responses.
@@ -609,9 +654,18 @@ impl TryFrom<papay::Order> for Order {
                             amount: to_number("promotion_detail.amount", p.amount)?,
                             currency: p.currency,
                             activity_id: p.activity_id,
-                            wxpay_contribute_amount: to_number_opt("promotion_detail.wxpay_contribute_amount", p.wxpay_contribute_amount)?,
-                            merchant_contribute_amount: to_number_opt("promotion_detail.merchant_contribute_amount", p.merchant_contribute_amount)?,
-                            other_contribute_amount: to_number_opt("promotion_detail.other_contribute_amount", p.other_contribute_amount)?,
+                            wxpay_contribute_amount: to_number_opt(
+                                "promotion_detail.wxpay_contribute_amount",
+                                p.wxpay_contribute_amount,
+                            )?,
+                            merchant_contribute_amount: to_number_opt(
+                                "promotion_detail.merchant_contribute_amount",
+                                p.merchant_contribute_amount,
+                            )?,
+                            other_contribute_amount: to_number_opt(
+                                "promotion_detail.other_contribute_amount",
+                                p.other_contribute_amount,
+                            )?,
                         })
                     })
                     .collect::<Result<Vec<_>>>()
@@ -686,7 +740,9 @@ fn order_ref(transaction_id: Option<String>, out_trade_no: Option<String>) -> Re
     match (transaction_id, out_trade_no) {
         (Some(id), None) => Ok(papay::OrderRef::TransactionId(id)),
         (None, Some(no)) => Ok(papay::OrderRef::OutTradeNo(no)),
-        (Some(_), Some(_)) => Err(invalid_argument("transaction_id", "and outTradeNo were both given; give exactly one")),
+        (Some(_), Some(_)) => {
+            Err(invalid_argument("transaction_id", "and outTradeNo were both given; give exactly one"))
+        }
         (None, None) => Err(invalid_argument("out_trade_no", "or transactionId is required")),
     }
 }
@@ -845,7 +901,11 @@ pub struct RefundListRequest {
 impl TryFrom<RefundListRequest> for papay::RefundListRequest {
     type Error = napi::Error;
     fn try_from(r: RefundListRequest) -> Result<Self> {
-        Ok(Self { order: order_ref(r.transaction_id, r.out_trade_no)?, offset: r.offset.unwrap_or(0), count: r.count.unwrap_or(10) })
+        Ok(Self {
+            order: order_ref(r.transaction_id, r.out_trade_no)?,
+            offset: r.offset.unwrap_or(0),
+            count: r.count.unwrap_or(10),
+        })
     }
 }
 

@@ -124,7 +124,10 @@ pub struct SandboxCredentials {
 
 impl std::fmt::Debug for SandboxCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SandboxCredentials").field("base_url", &self.base_url).field("mchid", &self.mchid).finish_non_exhaustive()
+        f.debug_struct("SandboxCredentials")
+            .field("base_url", &self.base_url)
+            .field("mchid", &self.mchid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -147,7 +150,13 @@ pub struct SandboxContract {
 impl From<papay_sandbox::ContractView> for SandboxContract {
     fn from(c: papay_sandbox::ContractView) -> Self {
         // Template ids come from `SandboxOptions.planIds`, which are u32.
-        Self { contract_id: c.contract_id, out_contract_code: c.out_contract_code, plan_id: c.plan_id as f64, state: c.state, openid: c.openid }
+        Self {
+            contract_id: c.contract_id,
+            out_contract_code: c.out_contract_code,
+            plan_id: c.plan_id as f64,
+            state: c.state,
+            openid: c.openid,
+        }
     }
 }
 
@@ -166,7 +175,9 @@ pub struct SigningSessionRef {
 
 fn signing_ref(reference: SigningSessionRef) -> Result<papay_sandbox::SigningRef> {
     match reference {
-        SigningSessionRef { session_id: Some(id), plan_id: None, out_contract_code: None } => Ok(papay_sandbox::SigningRef::SessionId(id)),
+        SigningSessionRef { session_id: Some(id), plan_id: None, out_contract_code: None } => {
+            Ok(papay_sandbox::SigningRef::SessionId(id))
+        }
         SigningSessionRef { session_id: None, plan_id: Some(plan_id), out_contract_code: Some(code) } => {
             Ok(papay_sandbox::SigningRef::OutContractCode { plan_id: u64::from(plan_id), out_contract_code: code })
         }
@@ -311,7 +322,9 @@ impl NativeSandbox {
             let outcome = match outcome.as_str() {
                 "SUCCESS" => papay_sandbox::DeductionOutcome::Success,
                 "USERPAYING" => papay_sandbox::DeductionOutcome::UserPaying,
-                other => return Err(invalid_argument("outcome", format!("must be SUCCESS or USERPAYING, got {other:?}"))),
+                other => {
+                    return Err(invalid_argument("outcome", format!("must be SUCCESS or USERPAYING, got {other:?}")))
+                }
             };
             self.inner.set_next_deduction_outcome(outcome);
             Ok(())
@@ -326,7 +339,12 @@ impl NativeSandbox {
                 "SUCCESS" => papay_sandbox::RefundOutcome::Success,
                 "ABNORMAL" => papay_sandbox::RefundOutcome::Abnormal,
                 "CLOSED" => papay_sandbox::RefundOutcome::Closed,
-                other => return Err(invalid_argument("outcome", format!("must be SUCCESS, ABNORMAL or CLOSED, got {other:?}"))),
+                other => {
+                    return Err(invalid_argument(
+                        "outcome",
+                        format!("must be SUCCESS, ABNORMAL or CLOSED, got {other:?}"),
+                    ))
+                }
             };
             self.inner.set_next_refund_outcome(outcome);
             Ok(())
@@ -360,7 +378,8 @@ impl NativeSandbox {
     #[napi]
     pub fn inject(&self, rule: serde_json::Value) -> Result<()> {
         guard(|| {
-            let rule: papay_sandbox::FaultRule = serde_json::from_value(rule).map_err(|e| invalid_argument("rule", format!("is not a fault rule: {e}")))?;
+            let rule: papay_sandbox::FaultRule = serde_json::from_value(rule)
+                .map_err(|e| invalid_argument("rule", format!("is not a fault rule: {e}")))?;
             self.inner.inject(rule);
             Ok(())
         })
@@ -384,7 +403,11 @@ impl NativeSandbox {
     /// Waits for the first acknowledged notification of `eventType` no earlier call returned.
     #[napi]
     pub async fn wait_for_delivery(&self, event_type: String, timeout_ms: u32) -> Result<DeliveryRecord> {
-        let record = self.inner.wait_for_delivery(&event_type, Duration::from_millis(u64::from(timeout_ms))).await.map_err(sandbox_error)?;
+        let record = self
+            .inner
+            .wait_for_delivery(&event_type, Duration::from_millis(u64::from(timeout_ms)))
+            .await
+            .map_err(sandbox_error)?;
         Ok(record.into())
     }
 

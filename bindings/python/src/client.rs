@@ -30,14 +30,8 @@ pub struct PendingCall {
 
 impl std::fmt::Debug for PendingCall {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let started = self
-            .call
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_none();
-        f.debug_struct("PendingCall")
-            .field("started", &started)
-            .finish()
+        let started = self.call.lock().unwrap_or_else(PoisonError::into_inner).is_none();
+        f.debug_struct("PendingCall").field("started", &started).finish()
     }
 }
 
@@ -56,21 +50,13 @@ impl PendingCall {
                 })
             })
         });
-        Self {
-            call: Mutex::new(Some(call)),
-        }
+        Self { call: Mutex::new(Some(call)) }
     }
 
     fn take(&self) -> PyResult<BoxedCall> {
-        self.call
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-            .ok_or_else(|| {
-                crate::errors::internal_error(
-                    "this call was already run; call the client method again".into(),
-                )
-            })
+        self.call.lock().unwrap_or_else(PoisonError::into_inner).take().ok_or_else(|| {
+            crate::errors::internal_error("this call was already run; call the client method again".into())
+        })
     }
 }
 
@@ -152,10 +138,7 @@ impl Settings {
             builder = builder.clock(std::sync::Arc::new(papay::FixedClock::new(unix_seconds)));
         }
         if let Some(max_attempts) = self.max_attempts {
-            builder = builder.retry(papay::RetryPolicy {
-                max_attempts,
-                ..papay::RetryPolicy::default()
-            });
+            builder = builder.retry(papay::RetryPolicy { max_attempts, ..papay::RetryPolicy::default() });
         }
         papay::Client::new(builder.build()?)
     }
@@ -178,10 +161,7 @@ impl std::fmt::Debug for NativeClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The core's Debug of the client redacts the private key and the APIv3 key.
         let current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
-        f.debug_struct("NativeClient")
-            .field("pid", &current.pid)
-            .field("client", &current.client)
-            .finish()
+        f.debug_struct("NativeClient").field("pid", &current.pid).field("client", &current.client).finish()
     }
 }
 
@@ -191,17 +171,8 @@ impl NativeClient {
         let pid = std::process::id();
         let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
         if current.pid != pid {
-            let rebuilt = self
-                .settings
-                .build()
-                .map_err(|e| Python::attach(|py| crate::errors::pay_error(py, &e)))?;
-            let inherited = std::mem::replace(
-                &mut *current,
-                ProcessClient {
-                    pid,
-                    client: rebuilt,
-                },
-            );
+            let rebuilt = self.settings.build().map_err(|e| Python::attach(|py| crate::errors::pay_error(py, &e)))?;
+            let inherited = std::mem::replace(&mut *current, ProcessClient { pid, client: rebuilt });
             // Dropping the parent's connections here would deregister them from the epoll
             // instance the child shares with the parent.
             std::mem::forget(inherited);
@@ -215,10 +186,9 @@ fn seconds(field: &'static str, value: Option<f64>) -> papay::Result<Option<Dura
     match value {
         None => Ok(None),
         Some(s) if s.is_finite() && s > 0.0 => Ok(Some(Duration::from_secs_f64(s))),
-        Some(s) => Err(papay::Error::InvalidConfig {
-            field,
-            reason: format!("must be a positive number of seconds, got {s}"),
-        }),
+        Some(s) => {
+            Err(papay::Error::InvalidConfig { field, reason: format!("must be a positive number of seconds, got {s}") })
+        }
     }
 }
 
@@ -253,10 +223,7 @@ fn timestamp(field: &str, value: Option<String>) -> papay::Result<Option<papay::
         .transpose()
 }
 
-fn order_ref(
-    transaction_id: Option<String>,
-    out_trade_no: Option<String>,
-) -> papay::Result<papay::OrderRef> {
+fn order_ref(transaction_id: Option<String>, out_trade_no: Option<String>) -> papay::Result<papay::OrderRef> {
     match (transaction_id, out_trade_no) {
         (Some(id), None) => Ok(papay::OrderRef::TransactionId(id)),
         (None, Some(no)) => Ok(papay::OrderRef::OutTradeNo(no)),
@@ -330,13 +297,7 @@ impl NativeClient {
         })()
         .map_err(|e| raise(py, e))?;
         let client = settings.build().map_err(|e| raise(py, e))?;
-        Ok(Self {
-            settings,
-            current: Mutex::new(ProcessClient {
-                pid: std::process::id(),
-                client,
-            }),
-        })
+        Ok(Self { settings, current: Mutex::new(ProcessClient { pid: std::process::id(), client }) })
     }
 
     /// Returns the configuration as the core's redacting `Debug` prints it.
@@ -346,10 +307,7 @@ impl NativeClient {
 
     /// Returns the process id the inner client was built in, so tests can observe the fork handling.
     fn built_in_pid(&self) -> u32 {
-        self.current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pid
+        self.current.lock().unwrap_or_else(PoisonError::into_inner).pid
     }
 
     // ----- signing -----
@@ -368,22 +326,11 @@ impl NativeClient {
         user_client_ip: Option<String>,
     ) -> PyResult<PendingCall> {
         let expired_time = timestamp("expired_time", expired_time).map_err(|e| raise(py, e))?;
-        let common = papay::PreSignCommon {
-            plan_id,
-            out_contract_code,
-            user_display_name,
-            success_notify_url,
-            expired_time,
-        };
-        let request = papay::MiniProgramPreSignRequest {
-            common,
-            openid,
-            user_client_ip,
-        };
+        let common =
+            papay::PreSignCommon { plan_id, out_contract_code, user_display_name, success_notify_url, expired_time };
+        let request = papay::MiniProgramPreSignRequest { common, openid, user_client_ip };
         let client = self.client()?;
-        Ok(PendingCall::new(async move {
-            client.mini_program_pre_sign(&request).await
-        }))
+        Ok(PendingCall::new(async move { client.mini_program_pre_sign(&request).await }))
     }
 
     #[pyo3(signature = (*, plan_id, out_contract_code, success_notify_url, user_display_name=None, expired_time=None, user_client_ip=None, return_appid=None, return_url=None))]
@@ -401,23 +348,11 @@ impl NativeClient {
         return_url: Option<String>,
     ) -> PyResult<PendingCall> {
         let expired_time = timestamp("expired_time", expired_time).map_err(|e| raise(py, e))?;
-        let common = papay::PreSignCommon {
-            plan_id,
-            out_contract_code,
-            user_display_name,
-            success_notify_url,
-            expired_time,
-        };
-        let request = papay::H5PreSignRequest {
-            common,
-            user_client_ip,
-            return_appid,
-            return_url,
-        };
+        let common =
+            papay::PreSignCommon { plan_id, out_contract_code, user_display_name, success_notify_url, expired_time };
+        let request = papay::H5PreSignRequest { common, user_client_ip, return_appid, return_url };
         let client = self.client()?;
-        Ok(PendingCall::new(async move {
-            client.h5_pre_sign(&request).await
-        }))
+        Ok(PendingCall::new(async move { client.h5_pre_sign(&request).await }))
     }
 
     #[pyo3(signature = (*, plan_id, out_contract_code, success_notify_url, openid, user_display_name=None, expired_time=None, return_url=None))]
@@ -434,22 +369,11 @@ impl NativeClient {
         return_url: Option<String>,
     ) -> PyResult<PendingCall> {
         let expired_time = timestamp("expired_time", expired_time).map_err(|e| raise(py, e))?;
-        let common = papay::PreSignCommon {
-            plan_id,
-            out_contract_code,
-            user_display_name,
-            success_notify_url,
-            expired_time,
-        };
-        let request = papay::JsapiPreSignRequest {
-            common,
-            openid,
-            return_url,
-        };
+        let common =
+            papay::PreSignCommon { plan_id, out_contract_code, user_display_name, success_notify_url, expired_time };
+        let request = papay::JsapiPreSignRequest { common, openid, return_url };
         let client = self.client()?;
-        Ok(PendingCall::new(async move {
-            client.jsapi_pre_sign(&request).await
-        }))
+        Ok(PendingCall::new(async move { client.jsapi_pre_sign(&request).await }))
     }
 
     #[pyo3(signature = (*, plan_id, out_contract_code, success_notify_url, user_display_name=None, expired_time=None, return_url=None))]
@@ -465,18 +389,11 @@ impl NativeClient {
         return_url: Option<String>,
     ) -> PyResult<PendingCall> {
         let expired_time = timestamp("expired_time", expired_time).map_err(|e| raise(py, e))?;
-        let common = papay::PreSignCommon {
-            plan_id,
-            out_contract_code,
-            user_display_name,
-            success_notify_url,
-            expired_time,
-        };
+        let common =
+            papay::PreSignCommon { plan_id, out_contract_code, user_display_name, success_notify_url, expired_time };
         let request = papay::WebPreSignRequest { common, return_url };
         let client = self.client()?;
-        Ok(PendingCall::new(async move {
-            client.web_pre_sign(&request).await
-        }))
+        Ok(PendingCall::new(async move { client.web_pre_sign(&request).await }))
     }
 
     #[pyo3(signature = (*, plan_id, out_contract_code, success_notify_url, user_display_name=None, expired_time=None, openid=None, user_client_ip=None))]
@@ -493,22 +410,11 @@ impl NativeClient {
         user_client_ip: Option<String>,
     ) -> PyResult<PendingCall> {
         let expired_time = timestamp("expired_time", expired_time).map_err(|e| raise(py, e))?;
-        let common = papay::PreSignCommon {
-            plan_id,
-            out_contract_code,
-            user_display_name,
-            success_notify_url,
-            expired_time,
-        };
-        let request = papay::AppPreSignRequest {
-            common,
-            openid,
-            user_client_ip,
-        };
+        let common =
+            papay::PreSignCommon { plan_id, out_contract_code, user_display_name, success_notify_url, expired_time };
+        let request = papay::AppPreSignRequest { common, openid, user_client_ip };
         let client = self.client()?;
-        Ok(PendingCall::new(async move {
-            client.app_pre_sign(&request).await
-        }))
+        Ok(PendingCall::new(async move { client.app_pre_sign(&request).await }))
     }
 
     // ----- contracts -----
@@ -516,36 +422,22 @@ impl NativeClient {
     #[pyo3(signature = (contract_id))]
     fn query_contract_by_id(&self, contract_id: String) -> PyResult<PendingCall> {
         let client = self.client()?;
-        Ok(PendingCall::new(async move {
-            client.query_contract_by_id(&contract_id).await
-        }))
+        Ok(PendingCall::new(async move { client.query_contract_by_id(&contract_id).await }))
     }
 
     #[pyo3(signature = (*, plan_id, out_contract_code))]
-    fn query_contract_by_out_contract_code(
-        &self,
-        plan_id: u64,
-        out_contract_code: String,
-    ) -> PyResult<PendingCall> {
+    fn query_contract_by_out_contract_code(&self, plan_id: u64, out_contract_code: String) -> PyResult<PendingCall> {
         let client = self.client()?;
-        Ok(PendingCall::new(async move {
-            client
-                .query_contract_by_out_contract_code(plan_id, &out_contract_code)
-                .await
-        }))
+        Ok(PendingCall::new(
+            async move { client.query_contract_by_out_contract_code(plan_id, &out_contract_code).await },
+        ))
     }
 
     #[pyo3(signature = (*, contract_id, termination_note))]
-    fn terminate_contract(
-        &self,
-        contract_id: String,
-        termination_note: String,
-    ) -> PyResult<PendingCall> {
+    fn terminate_contract(&self, contract_id: String, termination_note: String) -> PyResult<PendingCall> {
         let client = self.client()?;
         let request = papay::TerminateContractRequest { termination_note };
-        Ok(PendingCall::new(async move {
-            client.terminate_contract(&contract_id, &request).await
-        }))
+        Ok(PendingCall::new(async move { client.terminate_contract(&contract_id, &request).await }))
     }
 
     // ----- deductions and orders -----
@@ -567,10 +459,7 @@ impl NativeClient {
         device_ip: Option<String>,
     ) -> PyResult<PendingCall> {
         let has_scene_info = device_id.is_some() || device_ip.is_some();
-        let scene_info = has_scene_info.then_some(papay::SceneInfo {
-            device_id,
-            device_ip,
-        });
+        let scene_info = has_scene_info.then_some(papay::SceneInfo { device_id, device_ip });
         let request = papay::DeductionRequest {
             description,
             attach,
@@ -583,33 +472,25 @@ impl NativeClient {
             scene_info,
         };
         let client = self.client()?;
-        Ok(PendingCall::new(
-            async move { client.deduct(&request).await },
-        ))
+        Ok(PendingCall::new(async move { client.deduct(&request).await }))
     }
 
     #[pyo3(signature = (transaction_id))]
     fn query_order_by_transaction_id(&self, transaction_id: String) -> PyResult<PendingCall> {
         let client = self.client()?;
-        Ok(PendingCall::new(async move {
-            client.query_order_by_transaction_id(&transaction_id).await
-        }))
+        Ok(PendingCall::new(async move { client.query_order_by_transaction_id(&transaction_id).await }))
     }
 
     #[pyo3(signature = (out_trade_no))]
     fn query_order_by_out_trade_no(&self, out_trade_no: String) -> PyResult<PendingCall> {
         let client = self.client()?;
-        Ok(PendingCall::new(async move {
-            client.query_order_by_out_trade_no(&out_trade_no).await
-        }))
+        Ok(PendingCall::new(async move { client.query_order_by_out_trade_no(&out_trade_no).await }))
     }
 
     #[pyo3(signature = (out_trade_no))]
     fn reverse_order(&self, out_trade_no: String) -> PyResult<PendingCall> {
         let client = self.client()?;
-        Ok(PendingCall::new(async move {
-            client.reverse_order(&out_trade_no).await
-        }))
+        Ok(PendingCall::new(async move { client.reverse_order(&out_trade_no).await }))
     }
 
     // ----- refunds -----
@@ -635,33 +516,23 @@ impl NativeClient {
             out_refund_no,
             reason,
             source: source.as_deref().map(papay::FundSource::parse),
-            amount: papay::RefundRequestAmount {
-                refund,
-                total,
-                currency,
-            },
+            amount: papay::RefundRequestAmount { refund, total, currency },
             notify_url,
         };
         let client = self.client()?;
-        Ok(PendingCall::new(
-            async move { client.refund(&request).await },
-        ))
+        Ok(PendingCall::new(async move { client.refund(&request).await }))
     }
 
     #[pyo3(signature = (refund_id))]
     fn query_refund_by_id(&self, refund_id: String) -> PyResult<PendingCall> {
         let client = self.client()?;
-        Ok(PendingCall::new(async move {
-            client.query_refund_by_id(&refund_id).await
-        }))
+        Ok(PendingCall::new(async move { client.query_refund_by_id(&refund_id).await }))
     }
 
     #[pyo3(signature = (out_refund_no))]
     fn query_refund_by_out_refund_no(&self, out_refund_no: String) -> PyResult<PendingCall> {
         let client = self.client()?;
-        Ok(PendingCall::new(async move {
-            client.query_refund_by_out_refund_no(&out_refund_no).await
-        }))
+        Ok(PendingCall::new(async move { client.query_refund_by_out_refund_no(&out_refund_no).await }))
     }
 
     #[pyo3(signature = (*, transaction_id=None, out_trade_no=None, offset=0, count=10))]
@@ -674,15 +545,9 @@ impl NativeClient {
         count: u32,
     ) -> PyResult<PendingCall> {
         let order = order_ref(transaction_id, out_trade_no).map_err(|e| raise(py, e))?;
-        let request = papay::RefundListRequest {
-            order,
-            offset,
-            count,
-        };
+        let request = papay::RefundListRequest { order, offset, count };
         let client = self.client()?;
-        Ok(PendingCall::new(async move {
-            client.list_refunds(&request).await
-        }))
+        Ok(PendingCall::new(async move { client.list_refunds(&request).await }))
     }
 
     // ----- certificates and notifications -----
@@ -691,36 +556,22 @@ impl NativeClient {
         let client = self.client()?;
         Ok(PendingCall::new(async move {
             let certificates = client.download_certificates().await?;
-            Ok(certificates
-                .iter()
-                .map(certificate_json)
-                .collect::<Vec<_>>())
+            Ok(certificates.iter().map(certificate_json).collect::<Vec<_>>())
         }))
     }
 
     /// Returns the cached platform certificates, newest expiry first, without a network call.
     fn platform_certificates(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let certificates: Vec<Value> = self
-            .client()?
-            .platform_certificates()
-            .iter()
-            .map(certificate_json)
-            .collect();
+        let certificates: Vec<Value> = self.client()?.platform_certificates().iter().map(certificate_json).collect();
         crate::convert::json_to_py(py, &Value::Array(certificates))
     }
 
     /// Verifies, decrypts and parses a notification. `headers` are (name, value) pairs with
     /// HTTP header names; `body` is the raw request body.
     #[pyo3(signature = (headers, body))]
-    fn parse_notification(
-        &self,
-        headers: Vec<(String, String)>,
-        body: Vec<u8>,
-    ) -> PyResult<PendingCall> {
+    fn parse_notification(&self, headers: Vec<(String, String)>, body: Vec<u8>) -> PyResult<PendingCall> {
         let client = self.client()?;
-        Ok(PendingCall::new(async move {
-            client.parse_notification(&headers, &body).await
-        }))
+        Ok(PendingCall::new(async move { client.parse_notification(&headers, &body).await }))
     }
 }
 

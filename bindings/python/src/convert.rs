@@ -20,11 +20,7 @@ pub fn json_to_py(py: Python<'_>, value: &Value) -> PyResult<Py<PyAny>> {
             } else if let Some(u) = n.as_u64() {
                 u.into_pyobject(py)?.into_any().unbind()
             } else {
-                n.as_f64()
-                    .unwrap_or(f64::NAN)
-                    .into_pyobject(py)?
-                    .into_any()
-                    .unbind()
+                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any().unbind()
             }
         }
         Value::String(s) => PyString::new(py, s).into_any().unbind(),
@@ -73,9 +69,8 @@ pub fn py_to_json(what: &str, object: &Bound<'_, PyAny>) -> PyResult<Value> {
     if let Ok(dict) = object.cast::<PyDict>() {
         let mut map = Map::new();
         for (key, item) in dict.iter() {
-            let key: String = key
-                .extract()
-                .map_err(|_| PyTypeError::new_err(format!("{what}: dict keys must be str")))?;
+            let key: String =
+                key.extract().map_err(|_| PyTypeError::new_err(format!("{what}: dict keys must be str")))?;
             map.insert(key, py_to_json(what, &item)?);
         }
         return Ok(Value::Object(map));

@@ -84,17 +84,15 @@ pub fn pay_error(py: Python<'_>, error: &papay::Error) -> PyErr {
     use papay::Error as E;
 
     let fields = match error {
-        E::InvalidConfig { field, reason } => {
-            ExceptionFields::new("InvalidConfigError", error.code()).with_detail(json!({ "field": field, "reason": reason }))
-        }
-        E::InvalidArgument { field, reason } => {
-            ExceptionFields::new("InvalidArgumentError", error.code()).with_detail(json!({ "field": field, "reason": reason }))
-        }
-        E::Transport { kind, endpoint, message } => ExceptionFields::new("TransportError", error.code())
-            .with_detail(json!({ "kind": format!("{kind:?}").to_lowercase(), "endpoint": endpoint, "message": message })),
-        E::Timeout { endpoint, elapsed_ms } => {
-            ExceptionFields::new("PayTimeoutError", error.code()).with_detail(json!({ "endpoint": endpoint, "elapsed_ms": elapsed_ms }))
-        }
+        E::InvalidConfig { field, reason } => ExceptionFields::new("InvalidConfigError", error.code())
+            .with_detail(json!({ "field": field, "reason": reason })),
+        E::InvalidArgument { field, reason } => ExceptionFields::new("InvalidArgumentError", error.code())
+            .with_detail(json!({ "field": field, "reason": reason })),
+        E::Transport { kind, endpoint, message } => ExceptionFields::new("TransportError", error.code()).with_detail(
+            json!({ "kind": format!("{kind:?}").to_lowercase(), "endpoint": endpoint, "message": message }),
+        ),
+        E::Timeout { endpoint, elapsed_ms } => ExceptionFields::new("PayTimeoutError", error.code())
+            .with_detail(json!({ "endpoint": endpoint, "elapsed_ms": elapsed_ms })),
         E::Api(api) => {
             let detail = api.detail.as_ref().map(|d| d.raw.clone().unwrap_or_else(|| json!(d))).unwrap_or(Value::Null);
             let mut fields = ExceptionFields::new("ApiError", error.code()).with_detail(detail);
@@ -104,17 +102,24 @@ pub fn pay_error(py: Python<'_>, error: &papay::Error) -> PyErr {
             fields.signature_verified = Some(api.signature_verified);
             fields
         }
-        E::SignatureHeadersMissing { context, header } => ExceptionFields::new("SignatureHeadersMissingError", error.code())
-            .with_detail(json!({ "context": context, "header": header })),
-        E::UnsupportedAlgorithm { what, value, expected } => ExceptionFields::new("UnsupportedAlgorithmError", error.code())
-            .with_detail(json!({ "what": what, "value": value, "expected": expected })),
-        E::UnknownSerial { serial, refreshed } => {
-            ExceptionFields::new("UnknownSerialError", error.code()).with_detail(json!({ "serial": serial, "refreshed": refreshed }))
+        E::SignatureHeadersMissing { context, header } => {
+            ExceptionFields::new("SignatureHeadersMissingError", error.code())
+                .with_detail(json!({ "context": context, "header": header }))
         }
-        E::CertificateExpired { serial, not_before, not_after } => ExceptionFields::new("CertificateExpiredError", error.code())
-            .with_detail(json!({ "serial": serial, "not_before": not_before, "not_after": not_after })),
-        E::SignatureInvalid { context, serial, refreshed } => ExceptionFields::new("SignatureInvalidError", error.code())
-            .with_detail(json!({ "context": context, "serial": serial, "refreshed": refreshed })),
+        E::UnsupportedAlgorithm { what, value, expected } => {
+            ExceptionFields::new("UnsupportedAlgorithmError", error.code())
+                .with_detail(json!({ "what": what, "value": value, "expected": expected }))
+        }
+        E::UnknownSerial { serial, refreshed } => ExceptionFields::new("UnknownSerialError", error.code())
+            .with_detail(json!({ "serial": serial, "refreshed": refreshed })),
+        E::CertificateExpired { serial, not_before, not_after } => {
+            ExceptionFields::new("CertificateExpiredError", error.code())
+                .with_detail(json!({ "serial": serial, "not_before": not_before, "not_after": not_after }))
+        }
+        E::SignatureInvalid { context, serial, refreshed } => {
+            ExceptionFields::new("SignatureInvalidError", error.code())
+                .with_detail(json!({ "context": context, "serial": serial, "refreshed": refreshed }))
+        }
         E::TimestampOutOfWindow { context, timestamp, skew_seconds, window_seconds } => {
             ExceptionFields::new("TimestampOutOfWindowError", error.code()).with_detail(json!({
                 "context": context,
@@ -123,51 +128,43 @@ pub fn pay_error(py: Python<'_>, error: &papay::Error) -> PyErr {
                 "window_seconds": window_seconds,
             }))
         }
-        E::DecryptionFailed { what } => ExceptionFields::new("DecryptionFailedError", error.code()).with_detail(json!({ "what": what })),
-        E::MalformedMessage { what, reason } => {
-            ExceptionFields::new("MalformedMessageError", error.code()).with_detail(json!({ "what": what, "reason": reason }))
+        E::DecryptionFailed { what } => {
+            ExceptionFields::new("DecryptionFailedError", error.code()).with_detail(json!({ "what": what }))
         }
-        E::OutcomeUnknown { operation, merchant_no, cause, query_error } => ExceptionFields::new("OutcomeUnknownError", error.code())
-            .with_detail(json!({ "operation": operation, "merchant_no": merchant_no, "cause": cause, "query_error": query_error })),
+        E::MalformedMessage { what, reason } => ExceptionFields::new("MalformedMessageError", error.code())
+            .with_detail(json!({ "what": what, "reason": reason })),
+        E::OutcomeUnknown { operation, merchant_no, cause, query_error } => ExceptionFields::new(
+            "OutcomeUnknownError",
+            error.code(),
+        )
+        .with_detail(
+            json!({ "operation": operation, "merchant_no": merchant_no, "cause": cause, "query_error": query_error }),
+        ),
         // `papay::Error` is non-exhaustive: a variant added later still arrives as a PayError
         // with its own code.
         _ => ExceptionFields::new("PayError", error.code()),
     };
-    let fields = ExceptionFields {
-        retryable: error.is_retryable(),
-        ..fields
-    };
+    let fields = ExceptionFields { retryable: error.is_retryable(), ..fields };
     raise(py, error.to_string(), fields)
 }
 
 /// Builds `papay.errors.InternalError` for a failure inside the binding itself, such as a
 /// panic in a Rust task. Callable with or without the GIL held.
 pub fn internal_error(message: String) -> PyErr {
-    Python::attach(|py| {
-        raise(
-            py,
-            message,
-            ExceptionFields::new("InternalError", "INTERNAL"),
-        )
-    })
+    Python::attach(|py| raise(py, message, ExceptionFields::new("InternalError", "INTERNAL")))
 }
 
 fn raise(py: Python<'_>, message: String, fields: ExceptionFields) -> PyErr {
     match instantiate(py, &message, &fields) {
         Ok(exception) => PyErr::from_value(exception),
         // Only a broken installation without papay/errors.py gets here.
-        Err(import_error) => PyRuntimeError::new_err(format!(
-            "{} {message} (papay.errors unavailable: {import_error})",
-            fields.code
-        )),
+        Err(import_error) => {
+            PyRuntimeError::new_err(format!("{} {message} (papay.errors unavailable: {import_error})", fields.code))
+        }
     }
 }
 
-fn instantiate<'py>(
-    py: Python<'py>,
-    message: &str,
-    fields: &ExceptionFields,
-) -> PyResult<Bound<'py, PyAny>> {
+fn instantiate<'py>(py: Python<'py>, message: &str, fields: &ExceptionFields) -> PyResult<Bound<'py, PyAny>> {
     let class = py.import("papay.errors")?.getattr(fields.class_name)?;
     let kwargs = PyDict::new(py);
     kwargs.set_item("code", fields.code)?;

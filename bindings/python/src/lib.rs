@@ -31,8 +31,7 @@ fn launch_params(
         page: page.unwrap_or(defaults.page),
         session_key: session_key.unwrap_or(defaults.session_key),
     };
-    let params = papay::app_signing::launch_params(session_id, &target)
-        .map_err(|e| errors::pay_error(py, &e))?;
+    let params = papay::app_signing::launch_params(session_id, &target).map_err(|e| errors::pay_error(py, &e))?;
     let value = serde_json::to_value(&params).map_err(|e| errors::internal_error(e.to_string()))?;
     convert::json_to_py(py, &value)
 }

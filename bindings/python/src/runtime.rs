@@ -50,10 +50,7 @@ pub fn runtime() -> PyResult<Arc<Runtime>> {
         .build()
         .map_err(|e| internal_error(format!("cannot start the tokio runtime: {e}")))?;
     let runtime = Arc::new(runtime);
-    *slot = Some(ProcessRuntime {
-        pid,
-        runtime: runtime.clone(),
-    });
+    *slot = Some(ProcessRuntime { pid, runtime: runtime.clone() });
     Ok(runtime)
 }
 
@@ -70,9 +67,7 @@ where
     match outcome {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(error.into_py_err(py)),
-        Err(join_error) => Err(internal_error(format!(
-            "the Rust task failed: {join_error}"
-        ))),
+        Err(join_error) => Err(internal_error(format!("the Rust task failed: {join_error}"))),
     }
 }
 
@@ -113,10 +108,7 @@ where
                 }
             };
             let delivered = resolver(py).and_then(|resolve| {
-                loop_ref.bind(py).call_method1(
-                    "call_soon_threadsafe",
-                    (resolve, future_ref.bind(py), error, value),
-                )
+                loop_ref.bind(py).call_method1("call_soon_threadsafe", (resolve, future_ref.bind(py), error, value))
             });
             if let Err(error) = delivered {
                 // The loop was closed before the call finished, so no coroutine can await the result.

@@ -4,9 +4,7 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use papay_sandbox::{
-    DeductionOutcome, FaultRule, RefundOutcome, Sandbox, SandboxError, SandboxOptions, SigningRef,
-};
+use papay_sandbox::{DeductionOutcome, FaultRule, RefundOutcome, Sandbox, SandboxError, SandboxOptions, SigningRef};
 use pyo3::prelude::*;
 use serde::Serialize;
 
@@ -30,16 +28,12 @@ fn invalid(py: Python<'_>, message: String) -> PyErr {
 }
 
 fn to_py<T: Serialize>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {
-    let json = serde_json::to_value(value)
-        .map_err(|e| invalid(py, format!("cannot convert a sandbox record: {e}")))?;
+    let json = serde_json::to_value(value).map_err(|e| invalid(py, format!("cannot convert a sandbox record: {e}")))?;
     json_to_py(py, &json)
 }
 
 fn durations(values: Vec<f64>) -> Vec<Duration> {
-    values
-        .into_iter()
-        .map(|s| Duration::from_secs_f64(s.max(0.0)))
-        .collect()
+    values.into_iter().map(|s| Duration::from_secs_f64(s.max(0.0))).collect()
 }
 
 impl NativeSandbox {
@@ -59,14 +53,10 @@ impl NativeSandbox {
     ) -> PyResult<SigningRef> {
         match (session_id, plan_id, out_contract_code) {
             (Some(id), None, None) => Ok(SigningRef::SessionId(id)),
-            (None, Some(plan_id), Some(out_contract_code)) => Ok(SigningRef::OutContractCode {
-                plan_id,
-                out_contract_code,
-            }),
-            _ => Err(invalid(
-                py,
-                "give session_id, or plan_id and out_contract_code".into(),
-            )),
+            (None, Some(plan_id), Some(out_contract_code)) => {
+                Ok(SigningRef::OutContractCode { plan_id, out_contract_code })
+            }
+            _ => Err(invalid(py, "give session_id, or plan_id and out_contract_code".into())),
         }
     }
 }
@@ -110,15 +100,9 @@ impl NativeSandbox {
             plan_ids: plan_ids.unwrap_or(defaults.plan_ids),
             termination_notify_url,
             notify_redirect,
-            retry_schedule: retry_schedule
-                .map(durations)
-                .unwrap_or(defaults.retry_schedule),
-            refund_retry_schedule: refund_retry_schedule
-                .map(durations)
-                .unwrap_or(defaults.refund_retry_schedule),
-            refund_delay: refund_delay
-                .map(|s| Duration::from_secs_f64(s.max(0.0)))
-                .unwrap_or(defaults.refund_delay),
+            retry_schedule: retry_schedule.map(durations).unwrap_or(defaults.retry_schedule),
+            refund_retry_schedule: refund_retry_schedule.map(durations).unwrap_or(defaults.refund_retry_schedule),
+            refund_delay: refund_delay.map(|s| Duration::from_secs_f64(s.max(0.0))).unwrap_or(defaults.refund_delay),
             max_clock_skew: max_clock_skew
                 .map(|s| Duration::from_secs_f64(s.max(0.0)))
                 .unwrap_or(defaults.max_clock_skew),
@@ -127,12 +111,8 @@ impl NativeSandbox {
             platform_key_pkcs8_der: None,
             apiv3_key,
         };
-        let sandbox = runtime::wait(py, async move {
-            Sandbox::start(options).await.map_err(BindingError::from)
-        })?;
-        Ok(Self {
-            sandbox: Mutex::new(Some(sandbox)),
-        })
+        let sandbox = runtime::wait(py, async move { Sandbox::start(options).await.map_err(BindingError::from) })?;
+        Ok(Self { sandbox: Mutex::new(Some(sandbox)) })
     }
 
     /// Returns the base URL, e.g. `http://127.0.0.1:41234`.
@@ -147,11 +127,7 @@ impl NativeSandbox {
 
     /// Stops the listener and pending deliveries; later calls raise SandboxError.
     fn shutdown(&self, py: Python<'_>) -> PyResult<()> {
-        let taken = self
-            .sandbox
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
+        let taken = self.sandbox.lock().unwrap_or_else(PoisonError::into_inner).take();
         if let Some(sandbox) = taken {
             runtime::wait(py, async move {
                 sandbox.shutdown().await;
@@ -170,10 +146,7 @@ impl NativeSandbox {
         out_contract_code: Option<String>,
     ) -> PyResult<Py<PyAny>> {
         let reference = Self::signing_ref(py, session_id, plan_id, out_contract_code)?;
-        let contract = self
-            .running(py)?
-            .confirm_signing(reference)
-            .map_err(|e| sandbox_error(py, e))?;
+        let contract = self.running(py)?.confirm_signing(reference).map_err(|e| sandbox_error(py, e))?;
         to_py(py, &contract)
     }
 
@@ -186,23 +159,16 @@ impl NativeSandbox {
         out_contract_code: Option<String>,
     ) -> PyResult<()> {
         let reference = Self::signing_ref(py, session_id, plan_id, out_contract_code)?;
-        self.running(py)?
-            .cancel_signing(reference)
-            .map_err(|e| sandbox_error(py, e))
+        self.running(py)?.cancel_signing(reference).map_err(|e| sandbox_error(py, e))
     }
 
     fn terminate_by_user(&self, py: Python<'_>, contract_id: &str) -> PyResult<Py<PyAny>> {
-        let contract = self
-            .running(py)?
-            .terminate_by_user(contract_id)
-            .map_err(|e| sandbox_error(py, e))?;
+        let contract = self.running(py)?.terminate_by_user(contract_id).map_err(|e| sandbox_error(py, e))?;
         to_py(py, &contract)
     }
 
     fn complete_payment(&self, py: Python<'_>, out_trade_no: &str) -> PyResult<()> {
-        self.running(py)?
-            .complete_payment(out_trade_no)
-            .map_err(|e| sandbox_error(py, e))
+        self.running(py)?.complete_payment(out_trade_no).map_err(|e| sandbox_error(py, e))
     }
 
     /// `outcome` is `SUCCESS` or `USERPAYING`.
@@ -211,10 +177,7 @@ impl NativeSandbox {
             "SUCCESS" => DeductionOutcome::Success,
             "USERPAYING" => DeductionOutcome::UserPaying,
             other => {
-                return Err(invalid(
-                    py,
-                    format!("deduction outcome must be SUCCESS or USERPAYING, got {other:?}"),
-                ))
+                return Err(invalid(py, format!("deduction outcome must be SUCCESS or USERPAYING, got {other:?}")))
             }
         };
         self.running(py)?.set_next_deduction_outcome(outcome);
@@ -228,10 +191,7 @@ impl NativeSandbox {
             "ABNORMAL" => RefundOutcome::Abnormal,
             "CLOSED" => RefundOutcome::Closed,
             other => {
-                return Err(invalid(
-                    py,
-                    format!("refund outcome must be SUCCESS, ABNORMAL or CLOSED, got {other:?}"),
-                ))
+                return Err(invalid(py, format!("refund outcome must be SUCCESS, ABNORMAL or CLOSED, got {other:?}")))
             }
         };
         self.running(py)?.set_next_refund_outcome(outcome);
@@ -247,9 +207,7 @@ impl NativeSandbox {
     }
 
     fn use_platform_certificate(&self, py: Python<'_>, serial: &str) -> PyResult<()> {
-        self.running(py)?
-            .use_platform_certificate(serial)
-            .map_err(|e| sandbox_error(py, e))
+        self.running(py)?.use_platform_certificate(serial).map_err(|e| sandbox_error(py, e))
     }
 
     fn expire_platform_certificates(&self, py: Python<'_>) -> PyResult<()> {
@@ -264,9 +222,7 @@ impl NativeSandbox {
 
     #[pyo3(signature = (url))]
     fn set_notify_redirect(&self, py: Python<'_>, url: Option<String>) -> PyResult<()> {
-        self.running(py)?
-            .set_notify_redirect(url)
-            .map_err(|e| sandbox_error(py, e))
+        self.running(py)?.set_notify_redirect(url).map_err(|e| sandbox_error(py, e))
     }
 
     /// Adds a fault rule. `fault` has the sandbox's JSON form, e.g. `{"delay_ms": 3000}`,
@@ -286,8 +242,8 @@ impl NativeSandbox {
             "times": times,
             "fault": py_to_json("fault", fault)?,
         });
-        let rule: FaultRule = serde_json::from_value(rule)
-            .map_err(|e| invalid(py, format!("fault is not a known fault form: {e}")))?;
+        let rule: FaultRule =
+            serde_json::from_value(rule).map_err(|e| invalid(py, format!("fault is not a known fault form: {e}")))?;
         self.running(py)?.inject(rule);
         Ok(())
     }
@@ -304,19 +260,11 @@ impl NativeSandbox {
 
     /// Waits, with the GIL released, for the next acknowledged notification of `event_type`.
     #[pyo3(signature = (event_type, timeout=10.0))]
-    fn wait_for_delivery(
-        &self,
-        py: Python<'_>,
-        event_type: String,
-        timeout: f64,
-    ) -> PyResult<Py<PyAny>> {
+    fn wait_for_delivery(&self, py: Python<'_>, event_type: String, timeout: f64) -> PyResult<Py<PyAny>> {
         let sandbox = self.running(py)?;
         let timeout = Duration::from_secs_f64(timeout.max(0.0));
         let record = runtime::wait(py, async move {
-            sandbox
-                .wait_for_delivery(&event_type, timeout)
-                .await
-                .map_err(BindingError::from)
+            sandbox.wait_for_delivery(&event_type, timeout).await.map_err(BindingError::from)
         })?;
         to_py(py, &record)
     }
