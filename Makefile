@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
 RUST_PACKAGES := -p papay -p papay-sandbox -p papay-cli
 
-.PHONY: demo test test-rust test-python test-node test-kotlin lint build-cli fuzz load
+.PHONY: demo test test-rust test-python test-node test-kotlin lint build-cli fuzz load bench
 
 ## demo: run the whole Auto-Debit lifecycle against the embedded sandbox.
 demo:
@@ -53,3 +53,8 @@ fuzz:
 ## notification verified; ends with "load ok: N deductions, 0 duplicates, 0 lost".
 load:
 	$(CARGO) run --quiet -p papay-load -- --deductions 10000 --concurrency 64
+
+## bench: release builds measured against OpenSSL, bare reqwest, wechatpayv3 and
+## wechatpay-node-v3; prints a table and writes bench/results.json. Not part of `make test`.
+bench:
+	bash bench/run.sh

@@ -13,9 +13,10 @@ instead of ``mchid`` and ``appid``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import datetime
 import typing
-from typing import Any, Dict, List, Optional, Type, TypeVar
+from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar
 
 __all__ = [
     "ContractState",
@@ -130,6 +131,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=None)
+def _field_hints(cls: type) -> Tuple[Tuple[str, Any], ...]:
+    """Return each dataclass field's name and resolved type, computed once per class.
+
+    typing.get_type_hints re-evaluates every annotation string on each call, which made it most
+    of the cost of building a model.
+    """
+    hints = typing.get_type_hints(cls)
+    return tuple((field.name, hints[field.name]) for field in dataclasses.fields(cls))
+
+
 @dataclasses.dataclass(frozen=True)
 class Model:
     """Base of the response classes."""
@@ -137,11 +149,10 @@ class Model:
     @classmethod
     def from_dict(cls: Type[ModelT], data: Dict[str, Any]) -> ModelT:
         """Build an instance from the core's JSON form, ignoring keys it does not model."""
-        hints = typing.get_type_hints(cls)
         values = {}
-        for field in dataclasses.fields(cls):
-            if field.name in data:
-                values[field.name] = _convert(hints[field.name], data[field.name])
+        for name, hint in _field_hints(cls):
+            if name in data:
+                values[name] = _convert(hint, data[name])
         return cls(**values)
 
     def to_dict(self) -> Dict[str, Any]:
