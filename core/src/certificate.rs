@@ -58,17 +58,17 @@ impl PlatformCertificate {
         self.not_after
     }
 
-    /// The RSA public key that verifies this certificate's signatures.
+    /// Returns the RSA public key that verifies this certificate's signatures.
     pub fn public_key(&self) -> &PublicKey {
         &self.public_key
     }
 
-    /// The certificate as PEM text.
+    /// Returns the certificate as PEM text.
     pub fn pem(&self) -> &str {
         &self.pem
     }
 
-    /// Whether `now` lies inside the validity period.
+    /// Returns whether `now` lies inside the validity period.
     pub fn is_valid_at(&self, now: DateTime<Utc>) -> bool {
         self.not_before <= now && now <= self.not_after
     }

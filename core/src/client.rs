@@ -120,7 +120,7 @@ impl Client {
         Ok(Self { inner: self.inner.clone(), mode: Arc::new(mode) })
     }
 
-    /// The identity mode requests carry.
+    /// Returns the identity mode that requests carry.
     pub fn mode(&self) -> &Mode {
         &self.mode
     }
@@ -196,7 +196,7 @@ impl Client {
         self.get_json("query_contract_by_out_contract_code", target).await
     }
 
-    /// Terminates a contract. WeChat Pay answers 204; the result also arrives as a
+    /// Terminates a contract. WeChat Pay responds 204, and the result also arrives as a
     /// `PAPAY.TERMINATE` notification at the template's termination URL.
     pub async fn terminate_contract(&self, contract_id: &str, request: &TerminateContractRequest) -> Result<()> {
         validate::identifier("contract_id", contract_id, 1, 64)?;
@@ -247,8 +247,8 @@ impl Client {
         self.get_json("query_order_by_out_trade_no", target).await
     }
 
-    /// Closes an unpaid order. A paid order answers `ORDER_PAID` (refund it instead); an order
-    /// already closed answers `ORDER_CLOSED`, which callers may treat as success.
+    /// Closes an unpaid order. A paid order fails with `ORDER_PAID` (refund it instead), and an
+    /// order already closed fails with `ORDER_CLOSED`, which callers may treat as success.
     pub async fn reverse_order(&self, out_trade_no: &str) -> Result<()> {
         validate::length("out_trade_no", out_trade_no, 1, 32)?;
         let target =

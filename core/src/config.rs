@@ -19,7 +19,7 @@ use crate::verifier::{StaticPublicKeys, DEFAULT_TIMESTAMP_WINDOW_SECONDS};
 /// Production host of the Global APIv3, the Hong Kong access point.
 pub const DEFAULT_BASE_URL: &str = "https://apihk.mch.weixin.qq.com";
 
-/// Which identity fields requests carry.
+/// Identity fields that requests carry.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Mode {
     /// Direct merchant: requests carry `appid`.
@@ -90,7 +90,7 @@ impl Default for RetryPolicy {
     }
 }
 
-/// How responses and notifications are verified.
+/// Sources of keys that verify responses and notifications.
 #[derive(Clone, Debug)]
 pub struct Verification {
     /// Download platform certificates from `/v3/global/certificates` and keep them fresh.

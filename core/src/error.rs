@@ -18,10 +18,10 @@ pub struct ErrorDetail {
     /// Offending value as WeChat Pay saw it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    /// What is wrong with the value.
+    /// Description of the problem with the value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issue: Option<String>,
-    /// Where the parameter was: `body`, `query` or `path`.
+    /// Location of the parameter: `body`, `query` or `path`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// The whole `detail` object as received, for keys not modelled above
@@ -30,7 +30,7 @@ pub struct ErrorDetail {
     pub raw: Option<serde_json::Value>,
 }
 
-/// A non-2xx answer from the WeChat Pay API.
+/// A non-2xx response from the WeChat Pay API.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiError {
     /// HTTP status code.
@@ -42,14 +42,14 @@ pub struct ApiError {
     pub message: String,
     /// Parameter details, present mainly for `PARAM_ERROR`.
     pub detail: Option<ErrorDetail>,
-    /// The `Request-ID` response header; WeChat Pay support asks for it.
+    /// The `Request-ID` response header, which WeChat Pay support requests when investigating.
     pub request_id: Option<String>,
     /// Whether the error response carried a signature that verified. Error responses without
     /// signature headers are still reported, but their content is unauthenticated.
     pub signature_verified: bool,
 }
 
-/// Which way a transport failure happened.
+/// Kind of transport failure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TransportKind {
     /// The TCP or TLS connection could not be established.
@@ -80,7 +80,7 @@ pub enum Error {
     #[error("timed out after {elapsed_ms} ms calling {endpoint}")]
     Timeout { endpoint: String, elapsed_ms: u64 },
 
-    /// WeChat Pay answered with an error status.
+    /// WeChat Pay responded with an error status.
     #[error("{0}")]
     Api(Box<ApiError>),
 
@@ -187,7 +187,7 @@ impl Error {
         }
     }
 
-    /// Returns the API error, when WeChat Pay answered with an error status.
+    /// Returns the API error, when WeChat Pay responded with an error status.
     pub fn as_api(&self) -> Option<&ApiError> {
         match self {
             Error::Api(api) => Some(api),
@@ -195,7 +195,7 @@ impl Error {
         }
     }
 
-    /// Whether the failure is transient, so that the same request may be sent again unchanged.
+    /// Returns whether the failure is transient, so that the same request may be sent again unchanged.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { .. } | Error::Timeout { .. } | Error::OutcomeUnknown { .. } => true,

@@ -206,10 +206,10 @@ fn decode_event(event_type: &str, plaintext: &[u8]) -> Result<NotificationEvent>
     })
 }
 
-/// The merchant's HTTP answer to a notification.
+/// The merchant's HTTP response to a notification.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotificationAnswer {
-    /// HTTP status: 204 acknowledges; 500 asks WeChat Pay to resend.
+    /// HTTP status: 204 acknowledges, and 500 makes WeChat Pay resend.
     pub status: u16,
     /// Body, empty on success.
     pub body: String,
@@ -218,7 +218,7 @@ pub struct NotificationAnswer {
 }
 
 impl NotificationAnswer {
-    /// Acknowledges: `204 No Content`. Answer within 5 s and queue slow work.
+    /// Acknowledges with `204 No Content`. Respond within 5 s and queue slow work.
     pub fn success() -> Self {
         Self { status: 204, body: String::new(), content_type: None }
     }

@@ -89,17 +89,17 @@ impl RequestSigner {
         Ok(authorization_header(&self.mchid, nonce, timestamp, &self.serial_no, &signature))
     }
 
-    /// The merchant (or institution) id put in the header.
+    /// Returns the merchant (or institution) id put in the header.
     pub fn mchid(&self) -> &str {
         &self.mchid
     }
 
-    /// The merchant API certificate serial number put in the header.
+    /// Returns the merchant API certificate serial number put in the header.
     pub fn serial_no(&self) -> &str {
         &self.serial_no
     }
 
-    /// The private key, for checks such as "the merchant key was given as a platform key".
+    /// Returns the private key, for checks such as "the merchant key was given as a platform key".
     pub(crate) fn key(&self) -> &MerchantPrivateKey {
         &self.key
     }

@@ -63,7 +63,7 @@ impl StaticPublicKeys {
         self.keys.len()
     }
 
-    /// Whether the set is empty.
+    /// Returns whether the set is empty.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
@@ -117,7 +117,7 @@ impl CertificateStore {
         all
     }
 
-    /// Returns the certificate with the latest expiry, the one WeChat Pay tells merchants to use
+    /// Returns the certificate with the latest expiry, the one WeChat Pay recommends
     /// when encrypting.
     pub fn newest(&self) -> Option<PlatformCertificate> {
         self.certificates().into_iter().next()
@@ -142,7 +142,7 @@ impl CertificateStore {
         self.last_refresh.read().ok().and_then(|last| *last)
     }
 
-    /// Whether a refresh is due: never refreshed, the last refresh is older than `interval`, or
+    /// Returns whether a refresh is due: never refreshed, the last refresh is older than `interval`, or
     /// every cached certificate expires within `interval`.
     pub fn refresh_due(&self, now: DateTime<Utc>, interval: chrono::Duration) -> bool {
         let Some(last) = self.last_refresh() else {
@@ -162,7 +162,7 @@ impl CertificateStore {
         self.certificates.read().map(|c| c.len()).unwrap_or(0)
     }
 
-    /// Whether no certificate is cached.
+    /// Returns whether no certificate is cached.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -18,7 +18,7 @@ open_enum! {
 }
 
 open_enum! {
-    /// Who or what ended a contract.
+    /// Party or event that ended a contract.
     // NOTE: the list comes from SDK documentation, not from WeChat Pay's own pages.
     TerminationMode {
         /// The user cancelled in WeChat.
@@ -58,7 +58,7 @@ pub struct Contract {
     /// When the contract was terminated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminated_time: Option<Timestamp>,
-    /// How it was terminated.
+    /// Termination mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub termination_mode: Option<TerminationMode>,
     /// Termination remark.
@@ -107,7 +107,7 @@ pub struct ContractNotification {
     /// `contract_expire_time`); both are accepted.
     #[serde(default, alias = "contract_expire_time", skip_serializing_if = "Option::is_none")]
     pub contract_expired_time: Option<Timestamp>,
-    /// How the contract ended (termination only).
+    /// Termination mode (termination only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_termination_mode: Option<TerminationMode>,
 }
