@@ -335,6 +335,32 @@ impl Client {
         Ok(certificates)
     }
 
+    /// Returns the `Authorization` header for a request to an endpoint papay does not model,
+    /// signed with the merchant key over `method`, `target` (path and query exactly as sent)
+    /// and the exact `body` bytes. `timestamp` defaults to the client's clock and `nonce` to a
+    /// fresh random one; pass both to reproduce the `sign_information` that WeChat Pay returns
+    /// with a SIGN_ERROR.
+    pub fn sign_request(
+        &self,
+        method: &str,
+        target: &str,
+        body: &[u8],
+        timestamp: Option<i64>,
+        nonce: Option<&str>,
+    ) -> Result<String> {
+        let timestamp = timestamp.unwrap_or_else(|| self.inner.config.clock.now().timestamp());
+        let fresh_nonce;
+        let nonce = match nonce {
+            Some(nonce) => nonce,
+            None => {
+                fresh_nonce = crate::crypto::random_nonce(crate::signing::NONCE_LEN);
+                &fresh_nonce
+            }
+        };
+        crate::signing::check_request_parts(method, target, timestamp, nonce)?;
+        self.inner.transport.signer().authorization_with_nonce(method, target, timestamp, nonce, body)
+    }
+
     /// Returns the cached platform certificates, newest expiry first.
     pub fn platform_certificates(&self) -> Vec<PlatformCertificate> {
         self.inner.keys.certificates.as_ref().map(|store| store.certificates()).unwrap_or_default()

@@ -5,7 +5,7 @@
 //! is sent.
 
 use crate::crypto::{random_nonce, MerchantPrivateKey};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The `Authorization` scheme and the only signature type WeChat Pay Global uses.
 pub const SIGNATURE_SCHEME: &str = "WECHATPAY2-SHA256-RSA2048";
@@ -48,6 +48,34 @@ pub fn authorization_header(mchid: &str, nonce: &str, timestamp: i64, serial_no:
     format!(
         "{SIGNATURE_SCHEME} mchid=\"{mchid}\",nonce_str=\"{nonce}\",timestamp=\"{timestamp}\",serial_no=\"{serial_no}\",signature=\"{signature}\""
     )
+}
+
+/// HTTP methods the API uses; a request line with any other method is rejected before signing.
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// Checks the parts of a request that a caller supplies to [`RequestSigner`] through
+/// `Client::sign_request`: each becomes one line of the signed message or a quoted value of
+/// the header, so a line break, space or quote would sign something other than what is sent.
+pub fn check_request_parts(method: &str, target: &str, timestamp: i64, nonce: &str) -> Result<()> {
+    if !METHODS.contains(&method) {
+        return Err(Error::invalid_argument("method", "must be GET, POST, PUT, PATCH or DELETE, in upper case"));
+    }
+    if !target.starts_with('/') || !target.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::invalid_argument(
+            "target",
+            "must be the path and query as on the request line: start with / and hold only printable ASCII \
+             without spaces (percent-encode the rest)",
+        ));
+    }
+    if timestamp < 0 {
+        return Err(Error::invalid_argument("timestamp", "must be Unix seconds, 0 or more"));
+    }
+    let nonce_ok =
+        (1..=64).contains(&nonce.len()) && nonce.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !nonce_ok {
+        return Err(Error::invalid_argument("nonce", "must be 1 to 64 ASCII letters, digits, - or _"));
+    }
+    Ok(())
 }
 
 /// Signs requests for one merchant: its mchid, certificate serial number and private key.

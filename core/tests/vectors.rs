@@ -123,6 +123,74 @@ fn request_signatures_match_openssl() {
     }
 }
 
+/// A client configured with the key of `signatures.json`; it never sends anything.
+fn signing_client(document: &Value) -> papay::Client {
+    let config = papay::Config::builder()
+        .mchid(text(document, "mchid"))
+        .serial_no(text(document, "merchant_serial"))
+        .private_key_pem(read_vector_file(text(document, "private_key_file")))
+        .apiv3_key(String::from_utf8(read_vector_file("keys/apiv3_key.txt")).expect("UTF-8").trim().to_owned())
+        .platform_public_key("PUB_KEY_ID_0114000000000000000000000000", read_vector_file("keys/platform_public.pem"))
+        .download_certificates(false)
+        .mode(papay::Mode::Common { appid: "wx00000000000000a1".into() })
+        .build()
+        .expect("config");
+    papay::Client::new(config).expect("client")
+}
+
+#[test]
+fn client_sign_request_matches_openssl() {
+    let document = load_json("signatures.json");
+    let client = signing_client(&document);
+    for case in cases(&document) {
+        let name = case_name(case);
+        let timestamp: i64 = text(case, "timestamp").parse().expect("timestamp is decimal");
+        let authorization = client
+            .sign_request(
+                text(case, "method"),
+                text(case, "target"),
+                text(case, "body").as_bytes(),
+                Some(timestamp),
+                Some(text(case, "nonce")),
+            )
+            .expect("sign_request");
+        assert_eq!(authorization, text(case, "authorization"), "{name}: Client::sign_request");
+    }
+
+    // Without a timestamp and nonce the client fills in the current time and a fresh nonce.
+    let fresh = client.sign_request("GET", "/v3/global/refunds/out-refund-no/R1", b"", None, None).expect("sign");
+    let again = client.sign_request("GET", "/v3/global/refunds/out-refund-no/R1", b"", None, None).expect("sign");
+    assert_ne!(fresh, again, "each call gets its own nonce");
+    let timestamp: i64 = fresh
+        .split("timestamp=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|digits| digits.parse().ok())
+        .expect("timestamp in the header");
+    assert!((timestamp - chrono::Utc::now().timestamp()).abs() <= 5, "timestamp {timestamp} is now");
+}
+
+#[test]
+fn client_sign_request_rejects_parts_that_would_break_the_message() {
+    let document = load_json("signatures.json");
+    let client = signing_client(&document);
+    let rejected = |method: &str, target: &str, timestamp: i64, nonce: &str| {
+        let error = client.sign_request(method, target, b"", Some(timestamp), Some(nonce)).unwrap_err();
+        assert_eq!(error.code(), "INVALID_ARGUMENT");
+        error.to_string()
+    };
+    assert!(rejected("get", "/v3/x", 1, "N1").contains("method"));
+    assert!(rejected("GET\nPOST", "/v3/x", 1, "N1").contains("method"));
+    assert!(rejected("GET", "v3/x", 1, "N1").contains("target"));
+    assert!(rejected("GET", "/v3/x y", 1, "N1").contains("target"));
+    assert!(rejected("GET", "/v3/x\n", 1, "N1").contains("target"));
+    assert!(rejected("GET", "/v3/订单", 1, "N1").contains("target"));
+    assert!(rejected("GET", "/v3/x", -1, "N1").contains("timestamp"));
+    assert!(rejected("GET", "/v3/x", 1, "").contains("nonce"));
+    assert!(rejected("GET", "/v3/x", 1, "a\"b").contains("nonce"));
+    assert!(rejected("GET", "/v3/x", 1, &"n".repeat(65)).contains("nonce"));
+}
+
 #[test]
 fn merchant_key_forms_share_public_key() {
     let pkcs8 = MerchantPrivateKey::from_pem(&read_vector_file("keys/merchant_pkcs8.pem")).expect("PKCS#8 key");

@@ -487,6 +487,26 @@ class _Endpoints:
         """Download, decrypt and verify the platform certificates; returns them newest first."""
         return self._call("download_certificates", self._native.download_certificates, _certificates)
 
+    def build_authorization(
+        self,
+        method: str,
+        target: str,
+        body: Union[bytes, bytearray, memoryview, str] = b"",
+        *,
+        timestamp: Optional[int] = None,
+        nonce: Optional[str] = None,
+    ) -> str:
+        """Return the ``Authorization`` header for a request to an endpoint papay does not model.
+
+        The header signs ``method``, ``target`` (path and query exactly as on the request line)
+        and the exact ``body`` bytes you send, with this client's merchant key and serial
+        number. ``timestamp`` (Unix seconds) defaults to now and ``nonce`` to a fresh random
+        one; pass both to reproduce the ``sign_information`` WeChat Pay returns with a
+        SIGN_ERROR. Raises :class:`~papay.errors.InvalidArgumentError` naming the part that
+        would not sign what is sent. No network call; the GIL is released while signing.
+        """
+        return self._native.build_authorization(method, target, body_bytes(body), timestamp, nonce)
+
     def platform_certificates(self) -> List[PlatformCertificate]:
         """Return the cached platform certificates without a network call."""
         return _certificates(self._native.platform_certificates())

@@ -16,7 +16,7 @@ import dataclasses
 import functools
 import datetime
 import typing
-from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple, Type, TypeVar
 
 __all__ = [
     "ContractState",
@@ -105,22 +105,27 @@ class FundSource:
 ModelT = TypeVar("ModelT", bound="Model")
 
 
-def _convert(annotation: Any, value: Any) -> Any:
-    """Convert one JSON value to the attribute type ``annotation``."""
-    if value is None:
-        return None
+Converter = Callable[[Any], Any]
+
+
+def _converter(annotation: Any) -> Optional[Converter]:
+    """Return the function that turns a JSON value into the type ``annotation``, or None when
+    the JSON value is already of that type."""
     origin = typing.get_origin(annotation)
     if origin is typing.Union:
         inner = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return _convert(inner[0], value)
+        return _converter(inner[0])
     if origin in (list, List):
         (item_type,) = typing.get_args(annotation)
-        return [_convert(item_type, item) for item in value]
+        convert_item = _converter(item_type)
+        if convert_item is None:
+            return list
+        return lambda items: [None if item is None else convert_item(item) for item in items]
     if annotation is datetime.datetime:
-        return datetime.datetime.fromisoformat(value)
+        return datetime.datetime.fromisoformat
     if isinstance(annotation, type) and issubclass(annotation, Model):
-        return annotation.from_dict(value)
-    return value
+        return annotation.from_dict
+    return None
 
 
 def _plain(value: Any) -> Any:
@@ -131,15 +136,45 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@functools.lru_cache(maxsize=None)
-def _field_hints(cls: type) -> Tuple[Tuple[str, Any], ...]:
-    """Return each dataclass field's name and resolved type, computed once per class.
+class _Plan(typing.NamedTuple):
+    """How ``from_dict`` builds one class, worked out once from its fields."""
 
-    typing.get_type_hints re-evaluates every annotation string on each call, which made it most
-    of the cost of building a model.
-    """
+    converters: Dict[str, Optional[Converter]]
+    defaults: Dict[str, Any]
+    factories: Tuple[Tuple[str, Callable[[], Any]], ...]
+    required: FrozenSet[str]
+
+
+@functools.lru_cache(maxsize=None)
+def _plan(cls: type) -> _Plan:
+    # typing.get_type_hints evaluates every annotation string, which costs more than building
+    # the instance, so it runs once per class.
     hints = typing.get_type_hints(cls)
-    return tuple((field.name, hints[field.name]) for field in dataclasses.fields(cls))
+    converters: Dict[str, Optional[Converter]] = {}
+    defaults: Dict[str, Any] = {}
+    factories: List[Tuple[str, Callable[[], Any]]] = []
+    required = set()
+    for field in dataclasses.fields(cls):
+        converters[field.name] = _converter(hints[field.name])
+        if field.default is not dataclasses.MISSING:
+            defaults[field.name] = field.default
+        elif field.default_factory is not dataclasses.MISSING:
+            factories.append((field.name, field.default_factory))
+        else:
+            required.add(field.name)
+    return _Plan(converters, defaults, tuple(factories), frozenset(required))
+
+
+def _build(cls: Type[ModelT], values: Dict[str, Any]) -> ModelT:
+    """Create an instance from complete, converted field values without calling ``__init__``.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``, which
+    was most of the time spent turning a response into models. The values come from the core,
+    which has already checked them, so filling ``__dict__`` in one step is equivalent.
+    """
+    instance = object.__new__(cls)
+    instance.__dict__.update(values)
+    return instance
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,11 +184,21 @@ class Model:
     @classmethod
     def from_dict(cls: Type[ModelT], data: Dict[str, Any]) -> ModelT:
         """Build an instance from the core's JSON form, ignoring keys it does not model."""
-        values = {}
-        for name, hint in _field_hints(cls):
-            if name in data:
-                values[name] = _convert(hint, data[name])
-        return cls(**values)
+        plan = _plan(cls)
+        values = dict(plan.defaults)
+        converters = plan.converters
+        for name, value in data.items():
+            if name not in converters:
+                continue
+            convert = converters[name]
+            values[name] = value if convert is None or value is None else convert(value)
+        for name, factory in plan.factories:
+            if name not in values:
+                values[name] = factory()
+        if not plan.required.issubset(values):
+            missing = ", ".join(sorted(plan.required.difference(values)))
+            raise TypeError(f"{cls.__name__} is missing required fields: {missing}")
+        return _build(cls, values)
 
     def to_dict(self) -> Dict[str, Any]:
         """Return the attributes as a dict; nested models become dicts."""

@@ -17,7 +17,7 @@ import datetime
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _native
-from .models import ContractNotification, Model, Order, RefundNotification
+from .models import ContractNotification, Model, Order, RefundNotification, _build
 
 __all__ = [
     "EventType",
@@ -142,16 +142,19 @@ class Notification(Model):
         if resource_type is not None and isinstance(resource, dict):
             resource = resource_type.from_dict(resource)
         create_time = data.get("create_time")
-        return cls(
-            id=data["id"],
-            event_type=data["event_type"],
-            kind=kind,
-            resource=resource,
-            create_time=datetime.datetime.fromisoformat(create_time) if create_time else None,
-            resource_type=data.get("resource_type") or "",
-            summary=data.get("summary") or "",
-            original_type=data.get("original_type"),
-            signed_by=data.get("signed_by") or "",
+        return _build(
+            cls,
+            {
+                "id": data["id"],
+                "event_type": data["event_type"],
+                "kind": kind,
+                "resource": resource,
+                "create_time": datetime.datetime.fromisoformat(create_time) if create_time else None,
+                "resource_type": data.get("resource_type") or "",
+                "summary": data.get("summary") or "",
+                "original_type": data.get("original_type"),
+                "signed_by": data.get("signed_by") or "",
+            },
         )
 
 

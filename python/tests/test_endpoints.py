@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import json
+import urllib.error
+import urllib.request
+
+import pytest
 
 import papay
 from conftest import NOTIFY, deduct, sign_contract, unique
@@ -222,3 +227,45 @@ def test_institutional_mode_signs_and_deducts(sandbox):
     order = deduct(client, contract_id)
     assert order.sub_mchid == sandbox.credentials.sub_mchid
     assert order.mchid is None
+
+
+def send_signed(sandbox, authorization: str, target: str) -> tuple:
+    """Send a GET with ``authorization`` to the sandbox through urllib; return (status, JSON body)."""
+    request = urllib.request.Request(
+        sandbox.base_url.rstrip("/") + target,
+        headers={"Authorization": authorization, "Accept": "application/json", "User-Agent": "papay-tests"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_build_authorization_signs_a_request_sent_by_other_code(sandbox, client):
+    contract_id = sign_contract(sandbox, client)
+    order = deduct(client, contract_id, total=1500)
+    target = f"/v3/global/papay/transactions/out-trade-no/{order.out_trade_no}"
+
+    status, body = send_signed(sandbox, client.build_authorization("GET", target), target)
+    assert status == 200
+    assert body["transaction_id"] == order.transaction_id
+    assert body["amount"]["total"] == 1500
+
+    # A header signed for another order does not authorize this one.
+    other = f"/v3/global/papay/transactions/out-trade-no/{unique('OR')}"
+    status, body = send_signed(sandbox, client.build_authorization("GET", other), target)
+    assert status == 401
+    assert body["code"] == "SIGN_ERROR"
+
+
+def test_build_authorization_rejects_what_would_not_sign_the_request(client):
+    with pytest.raises(papay.InvalidArgumentError) as caught:
+        client.build_authorization("GET", "/v3/global/papay/transactions/out-trade-no/A B")
+    assert caught.value.field == "target"
+    with pytest.raises(papay.InvalidArgumentError) as caught:
+        client.build_authorization("get", "/v3/x")
+    assert caught.value.field == "method"
+    with pytest.raises(papay.InvalidArgumentError) as caught:
+        client.build_authorization("GET", "/v3/x", nonce='a"b', timestamp=1)
+    assert caught.value.field == "nonce"

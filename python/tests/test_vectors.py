@@ -1,8 +1,9 @@
-"""The shared cross-language vectors of tests/vectors/notifications.json, through papay.Client.
+"""The shared cross-language vectors of tests/vectors, through papay.Client: the notifications
+of notifications.json and the request signatures of signatures.json.
 
-The other vector files (request signatures, response signatures, AES-GCM, the certificate
-download) exercise core functions that the Python API does not expose one by one; they are
-covered by the Rust core's own vector test and, end to end, by the sandbox tests here.
+The other vector files (response signatures, AES-GCM, the certificate download) exercise core
+functions that the Python API does not expose one by one; they are covered by the Rust core's
+own vector test and, end to end, by the sandbox tests here.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from papay.models import Model
 
 VECTORS = pathlib.Path(__file__).resolve().parents[2] / "tests" / "vectors"
 NOTIFICATIONS = VECTORS / "notifications.json"
+SIGNATURES = VECTORS / "signatures.json"
 
 pytestmark = pytest.mark.skipif(not NOTIFICATIONS.exists(), reason=f"{NOTIFICATIONS} not found")
 
@@ -78,3 +80,22 @@ def test_notification_vector(case):
     assert notification.summary == expected["summary"]
     assert notification.create_time == datetime.datetime.fromisoformat(expected["create_time"])
     assert_matches(expected["resource"], notification.resource, "resource")
+
+
+def test_build_authorization_matches_openssl_signatures():
+    document = json.loads(SIGNATURES.read_text(encoding="utf-8"))
+    keys = VECTORS / "keys"
+    client = papay.Client(
+        mchid=document["mchid"],
+        serial_no=document["merchant_serial"],
+        private_key_file=VECTORS / document["private_key_file"],
+        apiv3_key=(keys / "apiv3_key.txt").read_text().strip(),
+        appid="wx00000000000000a1",
+        platform_public_keys={"PUB_KEY_ID_0114000000000000000000000000": (keys / "platform_public.pem").read_bytes()},
+        download_certificates=False,
+    )
+    for case in document["cases"]:
+        authorization = client.build_authorization(
+            case["method"], case["target"], case["body"], timestamp=int(case["timestamp"]), nonce=case["nonce"]
+        )
+        assert authorization == case["authorization"], case["name"]

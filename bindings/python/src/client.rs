@@ -17,9 +17,9 @@ use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
 use crate::errors::BindingError;
-use crate::runtime;
+use crate::runtime::{self, Converter};
 
-type BoxedCall = Pin<Box<dyn Future<Output = Result<Value, BindingError>> + Send>>;
+type BoxedCall = Pin<Box<dyn Future<Output = Result<Converter, BindingError>> + Send>>;
 
 /// A Rust call that has not started yet. `wait()` runs it with the GIL released; `await`
 /// runs it on the shared runtime and resolves an asyncio future. It runs at most once.
@@ -36,19 +36,17 @@ impl std::fmt::Debug for PendingCall {
 }
 
 impl PendingCall {
+    /// Wraps a core call whose result Python receives in the core's serde form: dicts, lists,
+    /// ints and strings, with times as RFC 3339 text, which `papay/models.py` turns into models.
     fn new<T, F>(future: F) -> Self
     where
-        T: Serialize,
+        T: Serialize + Send + 'static,
         F: Future<Output = papay::Result<T>> + Send + 'static,
     {
         let call: BoxedCall = Box::pin(async move {
             let value = future.await?;
-            serde_json::to_value(&value).map_err(|e| {
-                BindingError::Pay(papay::Error::MalformedMessage {
-                    what: "response model".into(),
-                    reason: e.to_string(),
-                })
-            })
+            let convert: Converter = Box::new(move |py| crate::convert::serialize_to_py(py, &value));
+            Ok(convert)
         });
         Self { call: Mutex::new(Some(call)) }
     }
@@ -65,7 +63,7 @@ impl PendingCall {
     /// Runs the call and returns its JSON result as Python objects.
     fn wait(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let call = self.take()?;
-        runtime::wait_json(py, call)
+        runtime::wait_converted(py, call)
     }
 
     fn __await__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -558,6 +556,23 @@ impl NativeClient {
             let certificates = client.download_certificates().await?;
             Ok(certificates.iter().map(certificate_json).collect::<Vec<_>>())
         }))
+    }
+
+    /// Returns the `Authorization` header for a request papay does not model, signed with the
+    /// GIL released. `timestamp` and `nonce` default to now and a fresh nonce.
+    #[pyo3(signature = (method, target, body, timestamp=None, nonce=None))]
+    fn build_authorization(
+        &self,
+        py: Python<'_>,
+        method: String,
+        target: String,
+        body: Vec<u8>,
+        timestamp: Option<i64>,
+        nonce: Option<String>,
+    ) -> PyResult<String> {
+        let client = self.client()?;
+        py.detach(|| client.sign_request(&method, &target, &body, timestamp, nonce.as_deref()))
+            .map_err(|e| raise(py, e))
     }
 
     /// Returns the cached platform certificates, newest expiry first, without a network call.

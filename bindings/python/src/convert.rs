@@ -1,13 +1,25 @@
-//! Conversion between `serde_json::Value` and Python objects.
+//! Conversion between Rust values and Python objects.
 //!
-//! Responses leave Rust as the JSON form of the core's models (their `Serialize` output), so
-//! amounts stay integers and times stay RFC 3339 strings; `papay/models.py` turns those into
-//! dataclasses with `datetime` values.
+//! Responses leave Rust in the serde form of the core's models, so amounts stay integers and
+//! times stay RFC 3339 strings; `papay/models.py` turns those into dataclasses with `datetime`
+//! values. [`serialize_to_py`] builds the Python objects straight from `Serialize`, without a
+//! `serde_json::Value` in between; the JSON helpers serve values that already are JSON.
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde::Serialize;
 use serde_json::{Map, Number, Value};
+
+use crate::errors::internal_error;
+
+/// Converts a core model to the Python objects of its serde form: dicts, lists, ints, floats,
+/// strings, bools and None.
+pub fn serialize_to_py<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {
+    pythonize::pythonize(py, value)
+        .map(Bound::unbind)
+        .map_err(|e| internal_error(format!("cannot convert the response model to Python objects: {e}")))
+}
 
 /// Converts a JSON value to `None`, `bool`, `int`, `float`, `str`, `list` or `dict`.
 pub fn json_to_py(py: Python<'_>, value: &Value) -> PyResult<Py<PyAny>> {

@@ -13,14 +13,16 @@
 //! Cancelling the awaitable does not stop the Rust call: it runs to completion and its result
 //! is dropped, which for a deduction or refund is safer than abandoning it halfway.
 
+use std::any::Any;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use tokio::runtime::Runtime;
 
-use crate::convert::json_to_py;
 use crate::errors::{internal_error, BindingError};
 
 /// The runtime of the current process, tagged with the process id that built it.
@@ -62,29 +64,65 @@ where
     F: Future<Output = Result<T, BindingError>> + Send + 'static,
 {
     let runtime = runtime()?;
-    // Spawning, rather than polling on this thread, turns a panic into a JoinError.
-    let outcome = py.detach(|| runtime.block_on(runtime.spawn(future)));
-    match outcome {
+    match py.detach(|| run_to_completion(&runtime, future)) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(error.into_py_err(py)),
-        Err(join_error) => Err(internal_error(format!("the Rust task failed: {join_error}"))),
+        Err(failure) => Err(internal_error(format!("the Rust task failed: {failure}"))),
     }
 }
 
-/// Like [`wait`], for futures whose result is JSON, returned as Python objects.
-pub fn wait_json<F>(py: Python<'_>, future: F) -> PyResult<Py<PyAny>>
+/// Polls `future` once on the calling thread, inside the runtime's context, and hands it to a
+/// worker only if it has to wait.
+///
+/// Calls without I/O, such as parsing a notification whose key is known, then finish without
+/// waking a worker thread and waiting for it, which in a VM costs as much as the parse itself.
+/// A call that sends a request signs it here and moves to a worker at its first wait. Polling
+/// with a no-op waker and then spawning is sound: the worker polls the future again with its
+/// own waker before it waits. A panic in either place becomes an error, never an unwind into
+/// Python.
+fn run_to_completion<T, F>(runtime: &Runtime, future: F) -> Result<Result<T, BindingError>, String>
 where
-    F: Future<Output = Result<serde_json::Value, BindingError>> + Send + 'static,
+    T: Send + 'static,
+    F: Future<Output = Result<T, BindingError>> + Send + 'static,
 {
-    let value = wait(py, future)?;
-    json_to_py(py, &value)
+    let mut future = Box::pin(future);
+    let first_poll = {
+        let _context = runtime.enter();
+        let mut context = Context::from_waker(Waker::noop());
+        std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut context)))
+    };
+    match first_poll {
+        Ok(Poll::Ready(output)) => Ok(output),
+        Ok(Poll::Pending) => runtime.block_on(runtime.spawn(future)).map_err(|e| e.to_string()),
+        Err(payload) => Err(panic_message(payload.as_ref())),
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    match (payload.downcast_ref::<&str>(), payload.downcast_ref::<String>()) {
+        (Some(message), _) => format!("panic: {message}"),
+        (_, Some(message)) => format!("panic: {message}"),
+        _ => "panic".to_owned(),
+    }
+}
+
+/// A finished call's result, turned into Python objects once the GIL is held again.
+pub type Converter = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
+
+/// Like [`wait`], for futures whose result becomes Python objects.
+pub fn wait_converted<F>(py: Python<'_>, future: F) -> PyResult<Py<PyAny>>
+where
+    F: Future<Output = Result<Converter, BindingError>> + Send + 'static,
+{
+    let convert = wait(py, future)?;
+    convert(py)
 }
 
 /// Runs `future` on the shared runtime and returns an asyncio future of the running loop that
 /// resolves with its result.
 pub fn into_awaitable<'py, F>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
 where
-    F: Future<Output = Result<serde_json::Value, BindingError>> + Send + 'static,
+    F: Future<Output = Result<Converter, BindingError>> + Send + 'static,
 {
     let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
     let awaitable = event_loop.call_method0("create_future")?;
@@ -97,7 +135,7 @@ where
         let outcome = task.await;
         Python::attach(|py| {
             let (error, value) = match outcome {
-                Ok(Ok(value)) => match json_to_py(py, &value) {
+                Ok(Ok(convert)) => match convert(py) {
                     Ok(value) => (py.None(), value),
                     Err(error) => (error.into_value(py).into_any(), py.None()),
                 },
