@@ -7,7 +7,8 @@
 // DIR is a copy of the papay package whose native/ contains the release addon.
 // wechatpay-node-v3 looks platform keys up in its protected static `Pay.certificates` and
 // downloads them from api.mch.weixin.qq.com when one is missing. A subclass stores the test
-// platform key there first, so nothing leaves this machine.
+// platform key there first. Its query requests go to the sandbox's 127.0.0.1 URL (see
+// `baselineQuery`), so nothing leaves this machine.
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -60,6 +61,56 @@ async function timePerCall(operation) {
   }
   batchMeans.sort((a, b) => a - b);
   return batchMeans[Math.floor(batchMeans.length / 2)];
+}
+
+/**
+ * Requests per second of `concurrency` loops that each await `query` again and again for
+ * `seconds`. Throws the first error of any loop after the window closes.
+ */
+async function concurrentThroughput(query) {
+  let completed = 0;
+  let stop = false;
+  let failure = null;
+  const cpuStarted = process.cpuUsage();
+  const started = performance.now();
+  const workers = Array.from({ length: concurrency }, async () => {
+    try {
+      while (!stop) {
+        await query();
+        completed += 1;
+      }
+    } catch (error) {
+      failure ??= error;
+      stop = true;
+    }
+  });
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const done = completed;
+  const elapsed = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStarted);
+  stop = true;
+  await Promise.all(workers);
+  if (failure) {
+    throw failure;
+  }
+  return {
+    concurrency,
+    requests: done,
+    seconds: Math.round(elapsed * 100) / 100,
+    cpu_seconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
+    requests_per_second: Math.round(done / elapsed),
+  };
+}
+
+/** Returns `baseUrl` without a trailing slash, or throws unless it is plain HTTP on 127.0.0.1. */
+function checkedSandboxBaseUrl(baseUrl) {
+  const url = new URL(baseUrl);
+  if (url.protocol !== 'http:' || url.hostname !== '127.0.0.1' || url.pathname !== '/' || url.search) {
+    throw new Error(
+      `invalid sandbox base_url ${baseUrl}: expected http://127.0.0.1:PORT as written by \`papay-bench sandbox\`, so no baseline request is sent`,
+    );
+  }
+  return baseUrl.replace(/\/+$/, '');
 }
 
 const micros = (secondsPerCall) => Math.round(secondsPerCall * 1e8) / 100;
@@ -150,36 +201,97 @@ const client = new papay.Client({
   platformPublicKeys: [{ id: sandbox.public_key_id, pem: sandbox.public_key_pem }],
 });
 await client.queryOrderByOutTradeNo(sandbox.out_trade_no);
-let completed = 0;
-let stop = false;
-const cpuStarted = process.cpuUsage();
-const started = performance.now();
-const workers = Array.from({ length: concurrency }, async () => {
-  while (!stop) {
-    await client.queryOrderByOutTradeNo(sandbox.out_trade_no);
-    completed += 1;
-  }
+const papayThroughput = await concurrentThroughput(() => client.queryOrderByOutTradeNo(sandbox.out_trade_no));
+
+// wechatpay-node-v3 2.2.1 writes https://api.mch.weixin.qq.com into every endpoint URL and has
+// no Global endpoints. `baselineQuery` repeats the steps of its `Pay.prototype.query` for the
+// Global path: `buildAuthorization` over the WeChat-host URL (it strips that host, so the signed
+// target is the path), `getHeaders`, then its own `httpService.get` (superagent), but to the
+// sandbox URL. Like `query`, it does not verify the response's signature, because httpService.get
+// returns only the status and the parsed body.
+const wechatHost = 'https://api.mch.weixin.qq.com';
+const sandboxBaseUrl = checkedSandboxBaseUrl(sandbox.base_url);
+// The target of papay's `query_order_by_out_trade_no` in Common mode (core/src/client.rs).
+const globalTarget = `/v3/global/papay/transactions/out-trade-no/${encodeURIComponent(sandbox.out_trade_no)}`;
+const queryBaseline = new WechatPay({
+  appid: sandbox.appid,
+  mchid: sandbox.mchid,
+  serial_no: sandbox.serial_no,
+  publicKey: Buffer.from(sandbox.public_key_pem),
+  privateKey: readFileSync(sandbox.merchant_key_file),
+  key: sandbox.apiv3_key,
 });
-await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-const done = completed;
-const elapsed = (performance.now() - started) / 1000;
-const cpu = process.cpuUsage(cpuStarted);
-stop = true;
-await Promise.all(workers);
+async function baselineQuery() {
+  const authorization = queryBaseline.buildAuthorization('GET', wechatHost + globalTarget);
+  const headers = queryBaseline.getHeaders(authorization);
+  const response = await queryBaseline.httpService.get(sandboxBaseUrl + globalTarget, headers);
+  if (response.status !== 200) {
+    // On a failed request httpService.get returns the status (none for a connection error),
+    // the body text as `error` and the error's own fields as `errRaw`.
+    const detail = response.error ?? JSON.stringify(response.errRaw ?? response.data);
+    throw new Error(`wechatpay-node-v3 query of ${globalTarget} failed with status ${response.status ?? 'none'}: ${detail}`);
+  }
+  return response.data;
+}
+const firstResponse = await baselineQuery();
+if (firstResponse?.out_trade_no !== sandbox.out_trade_no) {
+  throw new Error(
+    `wechatpay-node-v3 query returned order ${JSON.stringify(firstResponse?.out_trade_no)}, expected ${sandbox.out_trade_no}`,
+  );
+}
+const baselineThroughput = await concurrentThroughput(baselineQuery);
+
+// Memory: RSS growth while 1,000 queries of one client wait on the sandbox, which holds every
+// order query for 3 s; the peak of samples every 100 ms.
+const inFlight = 1000;
+const holdMs = 3000;
+async function sandboxFaults(method, rule) {
+  const answer = await fetch(`${sandboxBaseUrl}/sandbox/faults`, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    body: rule === undefined ? undefined : JSON.stringify(rule),
+  });
+  if (!answer.ok) {
+    throw new Error(`sandbox fault control answered HTTP ${answer.status}`);
+  }
+}
+async function memoryInFlight() {
+  await sandboxFaults('POST', {
+    method: 'GET',
+    path_contains: '/out-trade-no/',
+    times: 0,
+    fault: { delay_ms: holdMs },
+  });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = process.memoryUsage.rss();
+    const queries = Array.from({ length: inFlight }, () => client.queryOrderByOutTradeNo(sandbox.out_trade_no));
+    let peak = before;
+    const started = performance.now();
+    while (performance.now() - started < holdMs - 500) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      peak = Math.max(peak, process.memoryUsage.rss());
+    }
+    const orders = await Promise.all(queries);
+    if (orders.some((order) => order.outTradeNo !== sandbox.out_trade_no)) {
+      throw new Error('a held query returned another order');
+    }
+    return { in_flight: inFlight, rss_growth_per_1000_kib: Math.round(((peak - before) / 1024) * (1000 / inFlight)) };
+  } finally {
+    await sandboxFaults('DELETE');
+  }
+}
+const memory = await memoryInFlight();
 
 console.log(
   JSON.stringify({
     papay_build_authorization_us: micros(papaySign),
     papay_parse_notification_us: micros(papayParse),
-    papay_throughput: {
-      concurrency,
-      requests: done,
-      seconds: Math.round(elapsed * 100) / 100,
-      cpu_seconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
-      requests_per_second: Math.round(done / elapsed),
-    },
+    papay_throughput: papayThroughput,
     wechatpay_node_v3_version: require('wechatpay-node-v3/package.json').version,
     wechatpay_node_v3_get_signature_us: micros(baselineSign),
     wechatpay_node_v3_verify_decrypt_us: micros(baselineParse),
+    wechatpay_node_v3_throughput: baselineThroughput,
+    memory_in_flight: memory,
   }),
 );

@@ -90,15 +90,24 @@ pub fn notification(keys: &Keys, timestamp: i64) -> Result<Notification, String>
     Ok(Notification { headers, body, plaintext_len: ORDER_PLAINTEXT.len() })
 }
 
-/// The 5-line message of a deduction request: method, target, timestamp, nonce and body.
+/// The deduction request whose 5-line message the signing benchmarks sign.
+pub struct Request {
+    pub method: &'static str,
+    pub target: &'static str,
+    pub nonce: &'static str,
+    pub body: &'static str,
+}
+
+pub const REQUEST: Request = Request {
+    method: "POST",
+    target: "/v3/global/papay/transactions",
+    nonce: "593BEC0C930BF1AFEB40B4A08C8FB242",
+    body: DEDUCTION_BODY,
+};
+
+/// The 5-line message of [`REQUEST`]: method, target, timestamp, nonce and body.
 pub fn request_message(timestamp: i64) -> Vec<u8> {
-    papay::signing::request_message(
-        "POST",
-        "/v3/global/papay/transactions",
-        timestamp,
-        "593BEC0C930BF1AFEB40B4A08C8FB242",
-        DEDUCTION_BODY.as_bytes(),
-    )
+    papay::signing::request_message(REQUEST.method, REQUEST.target, timestamp, REQUEST.nonce, REQUEST.body.as_bytes())
 }
 
 /// Prints the notification and the request message as JSON for the Python and Node scripts.
@@ -115,11 +124,11 @@ pub fn print(keys_dir: &Path) -> Result<(), String> {
         "body": notification.body,
         "plaintext_len": notification.plaintext_len,
         "request": {
-            "method": "POST",
-            "target": "/v3/global/papay/transactions",
+            "method": REQUEST.method,
+            "target": REQUEST.target,
             "timestamp": now,
-            "nonce": "593BEC0C930BF1AFEB40B4A08C8FB242",
-            "body": DEDUCTION_BODY,
+            "nonce": REQUEST.nonce,
+            "body": REQUEST.body,
             "message": String::from_utf8_lossy(&message),
         },
     });

@@ -60,6 +60,26 @@ pub fn core(keys_dir: &Path, seconds: f64) -> Result<(), String> {
         std::hint::black_box(key.sign(std::hint::black_box(&message)).ok());
     });
 
+    // The whole Authorization header through a client, as the Python and Node bindings build
+    // it: the same message and signature plus the header text.
+    let client = crate::client::papay_client(
+        "http://127.0.0.1:9",
+        "1900000001",
+        &keys.merchant_serial,
+        keys.merchant_pem.clone(),
+        &keys.apiv3_key,
+        "wx00000000000000a1",
+        fixture::PUBLIC_KEY_ID,
+        &keys.platform_public_pem,
+    )?;
+    let request = fixture::REQUEST;
+    let sign_request =
+        || client.sign_request(request.method, request.target, request.body.as_bytes(), Some(now), Some(request.nonce));
+    sign_request().map_err(|e| format!("Client::sign_request failed: {e}"))?;
+    let sign_header = time_per_call(seconds, || {
+        std::hint::black_box(sign_request().ok());
+    });
+
     let notification = fixture::notification(&keys, now)?;
     let mut public_keys = StaticPublicKeys::new();
     let public_key = PublicKey::from_pem(&keys.platform_public_pem).map_err(|e| format!("platform public key: {e}"))?;
@@ -74,6 +94,7 @@ pub fn core(keys_dir: &Path, seconds: f64) -> Result<(), String> {
 
     let output = serde_json::json!({
         "sign_us": micros(sign),
+        "sign_request_us": micros(sign_header),
         "message_len": message.len(),
         "parse_notification_us": micros(parse),
         "notification_body_len": body.len(),
