@@ -26,7 +26,6 @@ Every notification URL's scheme, host and port are replaced by the redirect; the
 from __future__ import annotations
 
 import dataclasses
-import http.server
 import threading
 from typing import Any, Dict, List, Optional, Sequence, Union
 
@@ -113,6 +112,10 @@ class _Receiver:
     """Acknowledges every POST with 204 and keeps what arrived."""
 
     def __init__(self) -> None:
+        # Imported here, not at the top: http.server pulls in the email and http.client
+        # packages, a third of `import papay`'s time, and only sandbox users need it.
+        import http.server
+
         self.received: List[ReceivedNotification] = []
         lock = threading.Lock()
         received = self.received
