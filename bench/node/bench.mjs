@@ -241,8 +241,8 @@ if (firstResponse?.out_trade_no !== sandbox.out_trade_no) {
 }
 const baselineThroughput = await concurrentThroughput(baselineQuery);
 
-// Memory: RSS growth while 1,000 queries of one client wait on the sandbox, which holds every
-// order query for 3 s; the peak of samples every 100 ms.
+// Memory: RSS growth while 1,000 queries of one client wait on the sandbox, which delays every
+// order query by 3 s. The growth is the peak of samples taken every 100 ms.
 const inFlight = 1000;
 const holdMs = 3000;
 async function sandboxFaults(method, rule) {

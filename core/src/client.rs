@@ -338,7 +338,7 @@ impl Client {
     /// Returns the `Authorization` header for a request to an endpoint papay does not model,
     /// signed with the merchant key over `method`, `target` (path and query exactly as sent)
     /// and the exact `body` bytes. `timestamp` defaults to the client's clock and `nonce` to a
-    /// fresh random one; pass both to reproduce the `sign_information` that WeChat Pay returns
+    /// fresh random one. Pass both to reproduce the `sign_information` that WeChat Pay returns
     /// with a SIGN_ERROR.
     pub fn sign_request(
         &self,

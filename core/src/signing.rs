@@ -54,8 +54,8 @@ pub fn authorization_header(mchid: &str, nonce: &str, timestamp: i64, serial_no:
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 /// Checks the parts of a request that a caller supplies to [`RequestSigner`] through
-/// `Client::sign_request`: each becomes one line of the signed message or a quoted value of
-/// the header, so a line break, space or quote would sign something other than what is sent.
+/// `Client::sign_request`. Each becomes one line of the signed message or a quoted value of the
+/// header, so a line break, space or quote would sign something other than what is sent.
 pub fn check_request_parts(method: &str, target: &str, timestamp: i64, nonce: &str) -> Result<()> {
     if !METHODS.contains(&method) {
         return Err(Error::invalid_argument("method", "must be GET, POST, PUT, PATCH or DELETE, in upper case"));

@@ -137,7 +137,7 @@ def _plain(value: Any) -> Any:
 
 
 class _Plan(typing.NamedTuple):
-    """How ``from_dict`` builds one class, worked out once from its fields."""
+    """Field converters, defaults and required names of one class, computed once for ``from_dict``."""
 
     converters: Dict[str, Optional[Converter]]
     defaults: Dict[str, Any]
@@ -169,8 +169,8 @@ def _build(cls: Type[ModelT], values: Dict[str, Any]) -> ModelT:
     """Create an instance from complete, converted field values without calling ``__init__``.
 
     A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``, which
-    was most of the time spent turning a response into models. The values come from the core,
-    which has already checked them, so filling ``__dict__`` in one step is equivalent.
+    costs more than converting the values. The values come from the core, which has already
+    checked them, so filling ``__dict__`` in one step gives the same instance.
     """
     instance = object.__new__(cls)
     instance.__dict__.update(values)

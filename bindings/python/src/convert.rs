@@ -1,7 +1,7 @@
 //! Conversion between Rust values and Python objects.
 //!
 //! Responses leave Rust in the serde form of the core's models, so amounts stay integers and
-//! times stay RFC 3339 strings; `papay/models.py` turns those into dataclasses with `datetime`
+//! times stay RFC 3339 strings. `papay/models.py` turns those into dataclasses with `datetime`
 //! values. [`serialize_to_py`] builds the Python objects straight from `Serialize`, without a
 //! `serde_json::Value` in between; the JSON helpers serve values that already are JSON.
 
