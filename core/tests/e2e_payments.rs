@@ -61,6 +61,35 @@ async fn order_queries_agree_with_deduction() {
 }
 
 #[tokio::test]
+async fn sign_request_authorizes_a_request_sent_by_other_code() {
+    let h = Harness::start().await;
+    let (_, order) = paid_order(&h, "D0009", "ORDER0009", 1800).await;
+    let target = "/v3/global/papay/transactions/out-trade-no/ORDER0009";
+    let url = format!("{}{target}", h.sandbox.base_url().trim_end_matches('/'));
+    let http = reqwest::Client::new();
+    let send = |authorization: String| {
+        http.get(&url)
+            .header("Authorization", authorization)
+            .header("Accept", "application/json")
+            .header("User-Agent", "papay-tests")
+            .send()
+    };
+
+    let answer = send(h.client.sign_request("GET", target, b"", None, None).unwrap()).await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let body: serde_json::Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["transaction_id"], order.transaction_id.unwrap().as_str());
+    assert_eq!(body["amount"]["total"], 1800);
+
+    // A header signed for another target does not authorize this one.
+    let other = "/v3/global/papay/transactions/out-trade-no/ORDER9999";
+    let answer = send(h.client.sign_request("GET", other, b"", None, None).unwrap()).await.unwrap();
+    assert_eq!(answer.status(), 401);
+    let body: serde_json::Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["code"], "SIGN_ERROR");
+}
+
+#[tokio::test]
 async fn query_of_unknown_order_is_not_found() {
     let h = Harness::start().await;
     let error = Harness::api_error(h.client.query_order_by_out_trade_no("NOSUCHORDER").await.unwrap_err());
