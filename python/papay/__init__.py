@@ -9,7 +9,7 @@ done by the papay Rust core; this package gives it a Python face:
 - :mod:`papay.sandbox`, a local WeChat Pay for tests.
 """
 
-from . import errors, models
+from . import _aio, errors, models  # _aio registers the native runtime's exit hook
 from ._native import __version__
 from .client import USER_AGENT, AsyncClient, Client
 from .errors import (

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 from typing import Any, Optional
+
+from . import _native
+
+# Keeps tokio worker threads from entering the interpreter while it finalizes, which would abort
+# the process. A call that finishes after this point is dropped.
+atexit.register(_native.before_exit)
 
 
 def resolve(future: asyncio.Future, error: Optional[BaseException], value: Any) -> None:

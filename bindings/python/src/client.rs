@@ -26,6 +26,9 @@ type BoxedCall = Pin<Box<dyn Future<Output = Result<Converter, BindingError>> + 
 #[pyclass(module = "papay._native", frozen)]
 pub struct PendingCall {
     call: Mutex<Option<BoxedCall>>,
+    /// Whether `await` polls the call once on the loop's thread first; see
+    /// [`runtime::into_awaitable`].
+    first_poll_here: bool,
 }
 
 impl std::fmt::Debug for PendingCall {
@@ -48,7 +51,17 @@ impl PendingCall {
             let convert: Converter = Box::new(move |py| crate::convert::serialize_to_py(py, &value));
             Ok(convert)
         });
-        Self { call: Mutex::new(Some(call)) }
+        Self { call: Mutex::new(Some(call)), first_poll_here: false }
+    }
+
+    /// Like [`PendingCall::new`], for a call that normally finishes without I/O, so that `await`
+    /// runs it on the loop's thread instead of handing it to a worker and back.
+    fn without_io<T, F>(future: F) -> Self
+    where
+        T: Serialize + Send + 'static,
+        F: Future<Output = papay::Result<T>> + Send + 'static,
+    {
+        Self { first_poll_here: true, ..Self::new(future) }
     }
 
     fn take(&self) -> PyResult<BoxedCall> {
@@ -68,7 +81,7 @@ impl PendingCall {
 
     fn __await__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let call = self.take()?;
-        runtime::into_awaitable(py, call)?.call_method0("__await__")
+        runtime::into_awaitable(py, call, self.first_poll_here)?.call_method0("__await__")
     }
 }
 
@@ -586,7 +599,8 @@ impl NativeClient {
     #[pyo3(signature = (headers, body))]
     fn parse_notification(&self, headers: Vec<(String, String)>, body: Vec<u8>) -> PyResult<PendingCall> {
         let client = self.client()?;
-        Ok(PendingCall::new(async move { client.parse_notification(&headers, &body).await }))
+        // Without I/O unless the serial is unknown and the certificates must be downloaded.
+        Ok(PendingCall::without_io(async move { client.parse_notification(&headers, &body).await }))
     }
 }
 

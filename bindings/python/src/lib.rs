@@ -74,5 +74,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(parse_signing_return, module)?)?;
     module.add_function(wrap_pyfunction!(qr_code_svg, module)?)?;
     module.add_function(wrap_pyfunction!(notification_answer, module)?)?;
+    module.add_function(wrap_pyfunction!(runtime::before_exit, module)?)?;
     Ok(())
 }

@@ -16,6 +16,8 @@
 use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 
@@ -76,26 +78,31 @@ where
 ///
 /// Calls without I/O, such as parsing a notification whose key is known, then finish without
 /// waking a worker thread and waiting for it, which in a VM costs as much as the parse itself.
-/// A call that sends a request signs it here and moves to a worker at its first wait. Polling
-/// with a no-op waker and then spawning is sound: the worker polls the future again with its
-/// own waker before it waits. A panic in either place becomes an error, never an unwind into
-/// Python.
+/// A call that sends a request signs it here and moves to a worker at its first wait.
 fn run_to_completion<T, F>(runtime: &Runtime, future: F) -> Result<Result<T, BindingError>, String>
 where
     T: Send + 'static,
     F: Future<Output = Result<T, BindingError>> + Send + 'static,
 {
     let mut future = Box::pin(future);
-    let first_poll = {
-        let _context = runtime.enter();
-        let mut context = Context::from_waker(Waker::noop());
-        std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut context)))
-    };
-    match first_poll {
-        Ok(Poll::Ready(output)) => Ok(output),
-        Ok(Poll::Pending) => runtime.block_on(runtime.spawn(future)).map_err(|e| e.to_string()),
-        Err(payload) => Err(panic_message(payload.as_ref())),
+    match poll_once(runtime, &mut future)? {
+        Poll::Ready(output) => Ok(output),
+        Poll::Pending => runtime.block_on(runtime.spawn(future)).map_err(|e| e.to_string()),
     }
+}
+
+/// Polls `future` once on this thread with a no-op waker, inside the runtime's context, so
+/// that tokio timers and sockets it creates belong to the shared runtime. Spawning it
+/// afterwards is sound because the worker polls it again with its own waker before it waits.
+/// A panic becomes an error message, never an unwind into Python.
+fn poll_once<T, F>(runtime: &Runtime, future: &mut Pin<Box<F>>) -> Result<Poll<T>, String>
+where
+    F: Future<Output = T>,
+{
+    let _context = runtime.enter();
+    let mut context = Context::from_waker(Waker::noop());
+    std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut context)))
+        .map_err(|payload| panic_message(payload.as_ref()))
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {
@@ -120,41 +127,101 @@ where
 
 /// Runs `future` on the shared runtime and returns an asyncio future of the running loop that
 /// resolves with its result.
-pub fn into_awaitable<'py, F>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
+///
+/// With `first_poll_here`, the future is first polled on the loop's thread with the GIL
+/// released. A call that finishes then, like a notification parse, resolves the asyncio future
+/// at once and never involves a worker thread. A call that must wait continues on a worker. Calls
+/// that sign a request do not set it, because signing would block the loop for the length of
+/// an RSA signature.
+pub fn into_awaitable<'py, F>(py: Python<'py>, future: F, first_poll_here: bool) -> PyResult<Bound<'py, PyAny>>
 where
     F: Future<Output = Result<Converter, BindingError>> + Send + 'static,
 {
     let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
     let awaitable = event_loop.call_method0("create_future")?;
+    let runtime = runtime()?;
+    let mut future = Box::pin(future);
+    if first_poll_here {
+        let outcome = match py.detach(|| poll_once(&runtime, &mut future)) {
+            Ok(Poll::Pending) => None,
+            Ok(Poll::Ready(outcome)) => Some(Ok(outcome)),
+            Err(panic) => Some(Err(panic)),
+        };
+        if let Some(outcome) = outcome {
+            let (error, value) = outcome_to_py(py, outcome);
+            resolver(py)?.call1((&awaitable, error, value))?;
+            return Ok(awaitable);
+        }
+    }
+
     let loop_ref = event_loop.unbind();
     let future_ref = awaitable.clone().unbind();
-
-    let runtime = runtime()?;
     let task = runtime.spawn(future);
     runtime.spawn(async move {
-        let outcome = task.await;
-        Python::attach(|py| {
-            let (error, value) = match outcome {
-                Ok(Ok(convert)) => match convert(py) {
-                    Ok(value) => (py.None(), value),
-                    Err(error) => (error.into_value(py).into_any(), py.None()),
-                },
-                Ok(Err(error)) => (error.into_py_err(py).into_value(py).into_any(), py.None()),
-                Err(join_error) => {
-                    let error = internal_error(format!("the Rust task failed: {join_error}"));
-                    (error.into_value(py).into_any(), py.None())
-                }
-            };
-            let delivered = resolver(py).and_then(|resolve| {
-                loop_ref.bind(py).call_method1("call_soon_threadsafe", (resolve, future_ref.bind(py), error, value))
-            });
-            if let Err(error) = delivered {
-                // The loop was closed before the call finished, so no coroutine can await the result.
-                tracing::debug!(error = %error, "asyncio loop closed before a papay call finished");
-            }
+        let outcome = task.await.map_err(|join_error| join_error.to_string());
+        let delivered = attach_from_worker(|py| {
+            let (error, value) = outcome_to_py(py, outcome);
+            resolver(py)
+                .and_then(|resolve| {
+                    loop_ref.bind(py).call_method1("call_soon_threadsafe", (resolve, future_ref.bind(py), error, value))
+                })
+                .map(drop)
         });
+        match delivered {
+            Some(Ok(())) => {}
+            // The loop was closed before the call finished, so no coroutine can await the result.
+            Some(Err(error)) => tracing::debug!(error = %error, "asyncio loop closed before a papay call finished"),
+            None => tracing::debug!("the interpreter is exiting, so a finished papay call is not delivered"),
+        }
     });
     Ok(awaitable)
+}
+
+/// Turns a finished call into the `(error, value)` pair that `papay._aio.resolve` takes.
+fn outcome_to_py(py: Python<'_>, outcome: Result<Result<Converter, BindingError>, String>) -> (Py<PyAny>, Py<PyAny>) {
+    let error = match outcome {
+        Ok(Ok(convert)) => match convert(py) {
+            Ok(value) => return (py.None(), value),
+            Err(error) => error,
+        },
+        Ok(Err(error)) => error.into_py_err(py),
+        Err(failure) => internal_error(format!("the Rust task failed: {failure}")),
+    };
+    (error.into_value(py).into_any(), py.None())
+}
+
+/// Set by [`before_exit`]: from then on no worker thread attaches to the interpreter.
+static EXITING: AtomicBool = AtomicBool::new(false);
+
+/// Worker threads inside [`attach_from_worker`], which [`before_exit`] waits for.
+static ATTACHED_WORKERS: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs `body` with the GIL on a tokio worker thread, unless the interpreter is exiting.
+///
+/// A worker that attaches while the interpreter finalizes aborts the process ("PyGILState_Release:
+/// thread state must be current"), which happened when a call finished just as `asyncio.run`
+/// returned. The counter goes up before the flag is read, so [`before_exit`] either sees this
+/// worker and waits for it, or this worker sees the flag and stays out.
+fn attach_from_worker<R>(body: impl FnOnce(Python<'_>) -> R) -> Option<R> {
+    ATTACHED_WORKERS.fetch_add(1, Ordering::SeqCst);
+    let result = if EXITING.load(Ordering::SeqCst) { None } else { Some(Python::attach(body)) };
+    ATTACHED_WORKERS.fetch_sub(1, Ordering::SeqCst);
+    result
+}
+
+/// Stops worker threads from attaching to the interpreter and waits, with the GIL released,
+/// for those already attaching. `papay/_aio.py` registers it with `atexit`, which runs before
+/// the interpreter starts finalizing. The wait is bounded so that a stuck worker cannot hang
+/// the exit.
+#[pyfunction]
+pub fn before_exit(py: Python<'_>) {
+    EXITING.store(true, Ordering::SeqCst);
+    py.detach(|| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while ATTACHED_WORKERS.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    });
 }
 
 /// `papay._aio.resolve`, which sets the result on the loop's thread unless the future was
