@@ -392,6 +392,26 @@ impl Client {
         }
     }
 
+    /// Parses a notification like [`Client::parse_notification`] but never waits for the
+    /// network. Returns `None` when that call would download certificates first: a scheduled
+    /// refresh is due, or the serial is unknown and certificate download is on. Bindings call
+    /// it on their calling thread and fall back to the async call only for `None`.
+    pub fn parse_notification_offline<H: HeaderSource + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+    ) -> Option<Result<Notification>> {
+        if let Some(store) = &self.inner.store {
+            if store.refresh_due(self.inner.config.clock.now(), self.refresh_interval()) {
+                return None;
+            }
+        }
+        match self.notification_parser().parse(headers, body) {
+            Err(Error::UnknownSerial { .. }) if self.inner.store.is_some() => None,
+            other => Some(other),
+        }
+    }
+
     // ----- pipeline -----
 
     async fn post_json<T: DeserializeOwned, B: Serialize>(
@@ -529,11 +549,15 @@ impl Client {
 
     // ----- certificates -----
 
+    fn refresh_interval(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.inner.config.certificate_refresh_interval)
+            .unwrap_or(chrono::Duration::hours(12))
+    }
+
     async fn ensure_certificates(&self) -> Result<()> {
         let Some(store) = &self.inner.store else { return Ok(()) };
         let now = self.inner.config.clock.now();
-        let interval = chrono::Duration::from_std(self.inner.config.certificate_refresh_interval)
-            .unwrap_or(chrono::Duration::hours(12));
+        let interval = self.refresh_interval();
         if !store.refresh_due(now, interval) {
             return Ok(());
         }

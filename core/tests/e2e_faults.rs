@@ -365,3 +365,89 @@ async fn public_key_mode_verifies_without_certificates() {
     assert!(error.signature_verified);
     assert!(sandbox.requests().iter().all(|r| r.target != "/v3/global/certificates"));
 }
+
+/// Waits for the next notification to arrive at the merchant's endpoint, without parsing it.
+async fn next_arrival(h: &Harness) -> common::Arrived {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let signal = h.arrived_signal.notified();
+        if let Some(arrival) = h.arrived.lock().unwrap().pop() {
+            return arrival;
+        }
+        if tokio::time::timeout_at(deadline, signal).await.is_err() {
+            panic!("no notification arrived within 10 s");
+        }
+    }
+}
+
+#[tokio::test]
+async fn offline_parse_defers_only_when_a_download_is_needed() {
+    let h = Harness::start().await;
+    h.client.download_certificates().await.unwrap();
+    h.arrived.lock().unwrap().clear();
+    h.signed_contract("OFF1").await;
+    let arrival = next_arrival(&h).await;
+    let offline = h.client.parse_notification_offline(&arrival.headers, &arrival.body).expect("known serial");
+    let online = h.client.parse_notification(&arrival.headers, &arrival.body).await.unwrap();
+    assert_eq!(offline.unwrap(), online);
+
+    let mut tampered = arrival.body.to_vec();
+    tampered[10] ^= 1;
+    let error = h.client.parse_notification_offline(&arrival.headers, &tampered).expect("known serial").unwrap_err();
+    assert_eq!(error.code(), "SIGNATURE_INVALID");
+
+    // A receiving service with its own client has not seen the rotated certificate, because
+    // only h.client made calls after the rotation. Only its async call, which downloads, can parse.
+    let receiver = separate_client(&h);
+    receiver.download_certificates().await.unwrap();
+    h.sandbox.rotate_platform_certificate();
+    h.arrived.lock().unwrap().clear();
+    let contract_id = h.signed_contract("OFF2").await;
+    let arrival = next_arrival(&h).await;
+    assert!(receiver.parse_notification_offline(&arrival.headers, &arrival.body).is_none());
+    let online = receiver.parse_notification(&arrival.headers, &arrival.body).await.unwrap();
+    assert!(matches!(online.event, papay::NotificationEvent::ContractSigned(ref c) if c.contract_id == contract_id));
+    let offline = receiver.parse_notification_offline(&arrival.headers, &arrival.body).expect("downloaded serial");
+    assert_eq!(offline.unwrap(), online);
+}
+
+/// A second client for the harness's sandbox that shares no certificate cache with `h.client`.
+fn separate_client(h: &Harness) -> papay::Client {
+    let credentials = h.sandbox.credentials();
+    let config = papay::Config::builder()
+        .mchid(&credentials.mchid)
+        .serial_no(&credentials.merchant_serial_no)
+        .private_key_pem(credentials.merchant_private_key_pem.as_bytes().to_vec())
+        .apiv3_key(credentials.apiv3_key.as_bytes().to_vec())
+        .base_url(h.sandbox.base_url())
+        .mode(papay::Mode::Common { appid: credentials.appid })
+        .build()
+        .unwrap();
+    papay::Client::new(config).unwrap()
+}
+
+#[tokio::test]
+async fn offline_parse_reports_unknown_key_id_without_downloads() {
+    let sandbox = papay_sandbox::Sandbox::start(fast_options()).await.unwrap();
+    let credentials = sandbox.credentials();
+    let config = papay::Config::builder()
+        .mchid(&credentials.mchid)
+        .serial_no(&credentials.merchant_serial_no)
+        .private_key_pem(credentials.merchant_private_key_pem.as_bytes().to_vec())
+        .apiv3_key(credentials.apiv3_key.as_bytes().to_vec())
+        .platform_public_key(&credentials.public_key_id, credentials.public_key_pem.as_bytes().to_vec())
+        .download_certificates(false)
+        .base_url(sandbox.base_url())
+        .mode(papay::Mode::Common { appid: credentials.appid })
+        .build()
+        .unwrap();
+    let client = papay::Client::new(config).unwrap();
+    let headers = vec![
+        ("Wechatpay-Serial".to_owned(), "PUB_KEY_ID_0000000000000000000000000000".to_owned()),
+        ("Wechatpay-Timestamp".to_owned(), chrono::Utc::now().timestamp().to_string()),
+        ("Wechatpay-Nonce".to_owned(), "N1".to_owned()),
+        ("Wechatpay-Signature".to_owned(), "c2lnbmF0dXJl".to_owned()),
+    ];
+    let error = client.parse_notification_offline(&headers, b"{}").expect("no download possible").unwrap_err();
+    assert_eq!(error.code(), "UNKNOWN_SERIAL");
+}

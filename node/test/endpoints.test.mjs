@@ -249,3 +249,23 @@ describe('notification input', () => {
     assert.equal(fromHeaders.id, record.id);
   });
 });
+
+describe('certificate rotation', () => {
+  // Last in this file, because the rotation changes the certificate every later call sees.
+  test('a notification signed by a rotated certificate parses after one download', async () => {
+    const receiving = clientFor(sandbox);
+    await receiving.downloadCertificates();
+    const serial = sandbox.rotatePlatformCertificate();
+    const contractId = await signContract(client, sandbox);
+    let record = await sandbox.waitForDelivery('PAPAY.SIGN', 5000);
+    while (JSON.parse(record.resourcePlaintext).contract_id !== contractId) {
+      record = await sandbox.waitForDelivery('PAPAY.SIGN', 5000);
+    }
+    assert.ok(!receiving.platformCertificates().some((c) => c.serialNo === serial));
+
+    const notification = await receiving.parseNotification(deliveryHeaders(record), Buffer.from(record.body, 'utf8'));
+    assert.equal(notification.kind, 'contract_signed');
+    assert.equal(notification.contract.contractId, contractId);
+    assert.ok(receiving.platformCertificates().some((c) => c.serialNo === serial));
+  });
+});

@@ -340,6 +340,20 @@ impl NativeClient {
         guard(|| Ok(self.inner.platform_certificates().iter().map(PlatformCertificate::from).collect()))
     }
 
+    /// Parses a notification on the calling thread when that needs no certificate download, in
+    /// about the time of the RSA verify; returns null when only `parseNotification` can parse it.
+    #[napi]
+    pub fn parse_notification_offline(
+        &self,
+        headers: HashMap<String, String>,
+        body: Buffer,
+    ) -> Result<Option<Notification>> {
+        guard(|| match self.inner.parse_notification_offline(&headers, &body) {
+            None => Ok(None),
+            Some(parsed) => parsed.map_err(to_napi)?.try_into().map(Some),
+        })
+    }
+
     /// Verifies, decrypts and parses a notification from its headers (names in any case) and
     /// raw body bytes. Downloads the certificates once when the serial is unknown.
     #[napi]
