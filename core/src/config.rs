@@ -451,15 +451,20 @@ fn reject_merchant_key(
     Ok(())
 }
 
-fn parse_base_url(text: &str) -> Result<url::Url> {
-    let url = url::Url::parse(text)
-        .map_err(|e| Error::invalid_config("base_url", format!("{text:?} is not an absolute URL: {e}")))?;
-    let loopback = match url.host() {
+/// Whether `url` names this machine: a loopback address or `localhost`.
+pub(crate) fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         Some(url::Host::Domain(domain)) => domain == "localhost",
         None => false,
-    };
+    }
+}
+
+fn parse_base_url(text: &str) -> Result<url::Url> {
+    let url = url::Url::parse(text)
+        .map_err(|e| Error::invalid_config("base_url", format!("{text:?} is not an absolute URL: {e}")))?;
+    let loopback = is_loopback(&url);
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}

@@ -60,15 +60,19 @@ pub fn check_request_parts(method: &str, target: &str, timestamp: i64, nonce: &s
     if !METHODS.contains(&method) {
         return Err(Error::invalid_argument("method", "must be GET, POST, PUT, PATCH or DELETE, in upper case"));
     }
-    if !target.starts_with('/') || !target.bytes().all(|b| b.is_ascii_graphic()) {
+    if !target.starts_with('/') || !target.bytes().all(|b| b.is_ascii_graphic() && b != b'#') {
         return Err(Error::invalid_argument(
             "target",
-            "must be the path and query as on the request line: start with / and hold only printable ASCII \
-             without spaces (percent-encode the rest)",
+            "must be the path and query as on the request line: start with / and contain only printable ASCII \
+             without spaces or a # fragment (percent-encode the rest)",
         ));
     }
-    if timestamp < 0 {
-        return Err(Error::invalid_argument("timestamp", "must be Unix seconds, 0 or more"));
+    // Ten digits reach the year 2286; more are milliseconds, which WeChat Pay rejects.
+    if !(0..=9_999_999_999).contains(&timestamp) {
+        return Err(Error::invalid_argument(
+            "timestamp",
+            "must be Unix time in seconds (at most 10 digits), not milliseconds",
+        ));
     }
     let nonce_ok =
         (1..=64).contains(&nonce.len()) && nonce.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');

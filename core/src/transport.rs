@@ -47,11 +47,17 @@ pub(crate) struct Transport {
 
 impl Transport {
     pub fn new(config: &Config, signer: RequestSigner) -> Result<Self> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .user_agent(config.user_agent.clone())
-            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_idle_timeout(Duration::from_secs(60));
+        if crate::config::is_loopback(&config.base_url) {
+            // A sandbox on this machine is reached directly: an HTTP_PROXY set for the way out
+            // to WeChat Pay would otherwise receive the sandbox's requests and signatures.
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .build()
             .map_err(|e| Error::invalid_config("http_client", format!("the HTTP client cannot be built: {e}")))?;
         let base = config.base_url.as_str().trim_end_matches('/').to_owned();

@@ -185,7 +185,9 @@ fn client_sign_request_rejects_parts_that_would_break_the_message() {
     assert!(rejected("GET", "/v3/x y", 1, "N1").contains("target"));
     assert!(rejected("GET", "/v3/x\n", 1, "N1").contains("target"));
     assert!(rejected("GET", "/v3/订单", 1, "N1").contains("target"));
+    assert!(rejected("GET", "/v3/x#part", 1, "N1").contains("target"));
     assert!(rejected("GET", "/v3/x", -1, "N1").contains("timestamp"));
+    assert!(rejected("GET", "/v3/x", 1_796_424_809_000, "N1").contains("milliseconds"));
     assert!(rejected("GET", "/v3/x", 1, "").contains("nonce"));
     assert!(rejected("GET", "/v3/x", 1, "a\"b").contains("nonce"));
     assert!(rejected("GET", "/v3/x", 1, &"n".repeat(65)).contains("nonce"));

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import os
 from typing import Any, Optional
 
 from . import _native
@@ -11,6 +12,7 @@ from . import _native
 # Keeps tokio worker threads from entering the interpreter while it finalizes, which would abort
 # the process. A call that finishes after this point is dropped.
 atexit.register(_native.before_exit)
+os.register_at_fork(after_in_child=_native.after_fork_in_child)
 
 
 def resolve(future: asyncio.Future, error: Optional[BaseException], value: Any) -> None:

@@ -16,7 +16,7 @@ import dataclasses
 import functools
 import datetime
 import typing
-from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple, Type, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar
 
 __all__ = [
     "ContractState",
@@ -136,33 +136,31 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _Plan(typing.NamedTuple):
-    """Field converters, defaults and required names of one class, computed once for ``from_dict``."""
+_REQUIRED = object()
+"""Marks a field without a default in a plan."""
 
-    converters: Dict[str, Optional[Converter]]
-    defaults: Dict[str, Any]
-    factories: Tuple[Tuple[str, Callable[[], Any]], ...]
-    required: FrozenSet[str]
+
+class _Field(typing.NamedTuple):
+    """One dataclass field as ``from_dict`` reads it."""
+
+    name: str
+    convert: Optional[Converter]
+    default: Any
+    factory: Optional[Callable[[], Any]]
 
 
 @functools.lru_cache(maxsize=None)
-def _plan(cls: type) -> _Plan:
+def _plan(cls: type) -> Tuple[_Field, ...]:
+    """Return the fields of ``cls`` in declaration order, computed once per class."""
     # typing.get_type_hints evaluates every annotation string, which costs more than building
     # the instance, so it runs once per class.
     hints = typing.get_type_hints(cls)
-    converters: Dict[str, Optional[Converter]] = {}
-    defaults: Dict[str, Any] = {}
-    factories: List[Tuple[str, Callable[[], Any]]] = []
-    required = set()
+    fields = []
     for field in dataclasses.fields(cls):
-        converters[field.name] = _converter(hints[field.name])
-        if field.default is not dataclasses.MISSING:
-            defaults[field.name] = field.default
-        elif field.default_factory is not dataclasses.MISSING:
-            factories.append((field.name, field.default_factory))
-        else:
-            required.add(field.name)
-    return _Plan(converters, defaults, tuple(factories), frozenset(required))
+        factory = None if field.default_factory is dataclasses.MISSING else field.default_factory
+        default = _REQUIRED if field.default is dataclasses.MISSING and factory is None else field.default
+        fields.append(_Field(field.name, _converter(hints[field.name]), default, factory))
+    return tuple(fields)
 
 
 def _build(cls: Type[ModelT], values: Dict[str, Any]) -> ModelT:
@@ -184,20 +182,21 @@ class Model:
     @classmethod
     def from_dict(cls: Type[ModelT], data: Dict[str, Any]) -> ModelT:
         """Build an instance from the core's JSON form, ignoring keys it does not model."""
-        plan = _plan(cls)
-        values = dict(plan.defaults)
-        converters = plan.converters
-        for name, value in data.items():
-            if name not in converters:
-                continue
-            convert = converters[name]
-            values[name] = value if convert is None or value is None else convert(value)
-        for name, factory in plan.factories:
-            if name not in values:
+        values = {}
+        missing = []
+        # In declaration order, so that ``vars()`` and pickles match an instance from ``__init__``.
+        for name, convert, default, factory in _plan(cls):
+            if name in data:
+                value = data[name]
+                values[name] = value if convert is None or value is None else convert(value)
+            elif factory is not None:
                 values[name] = factory()
-        if not plan.required.issubset(values):
-            missing = ", ".join(sorted(plan.required.difference(values)))
-            raise TypeError(f"{cls.__name__} is missing required fields: {missing}")
+            elif default is not _REQUIRED:
+                values[name] = default
+            else:
+                missing.append(name)
+        if missing:
+            raise TypeError(f"{cls.__name__} is missing required fields: {', '.join(missing)}")
         return _build(cls, values)
 
     def to_dict(self) -> Dict[str, Any]:

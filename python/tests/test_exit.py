@@ -45,3 +45,38 @@ def test_exit_with_async_calls_in_flight_is_clean(tmp_path):
         assert "Fatal Python error" not in done.stderr
         assert done.returncode == 0, done.stderr[-2000:]
         assert done.stdout.strip() == "exiting"
+
+
+# An exit handler registered before `import papay` runs after papay's own, when no worker may
+# deliver a result any more: its await must fail at once instead of hanging.
+LATE_SCRIPT = textwrap.dedent(
+    """
+    import asyncio
+    import atexit
+
+    def late():
+        async def query():
+            try:
+                await client.query_order_by_out_trade_no("NOSUCHORDER")
+            except papay.PayError as error:
+                print(error.code)
+
+        asyncio.run(query())
+
+    atexit.register(late)
+
+    import papay
+    from papay.sandbox import Sandbox
+
+    sandbox = Sandbox().start()
+    client = sandbox.async_client()
+    """
+)
+
+
+def test_await_after_exit_hook_fails_fast(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", LATE_SCRIPT], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "INTERNAL"

@@ -45,6 +45,8 @@ def test_models_from_dict_behave_like_constructed_ones():
     )
     assert built == constructed
     assert repr(built) == repr(constructed)
+    assert list(vars(built)) == list(vars(constructed))
+    assert pickle.dumps(built) == pickle.dumps(constructed)
     assert pickle.loads(pickle.dumps(built)) == built
     with pytest.raises(AttributeError):
         built.trade_state = "REFUND"  # type: ignore[misc]

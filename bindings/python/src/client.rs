@@ -599,8 +599,15 @@ impl NativeClient {
     #[pyo3(signature = (headers, body))]
     fn parse_notification(&self, headers: Vec<(String, String)>, body: Vec<u8>) -> PyResult<PendingCall> {
         let client = self.client()?;
-        // Without I/O unless the serial is unknown and the certificates must be downloaded.
-        Ok(PendingCall::without_io(async move { client.parse_notification(&headers, &body).await }))
+        Ok(PendingCall::without_io(async move {
+            if let Some(parsed) = client.parse_notification_offline(&headers, &body) {
+                return parsed;
+            }
+            // The certificate download must come first. Yielding once moves it to a worker, so
+            // that an `await` does not sign the download request on the event loop's thread.
+            tokio::task::yield_now().await;
+            client.parse_notification(&headers, &body).await
+        }))
     }
 }
 

@@ -75,5 +75,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(qr_code_svg, module)?)?;
     module.add_function(wrap_pyfunction!(notification_answer, module)?)?;
     module.add_function(wrap_pyfunction!(runtime::before_exit, module)?)?;
+    module.add_function(wrap_pyfunction!(runtime::after_fork_in_child, module)?)?;
     Ok(())
 }

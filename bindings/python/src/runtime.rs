@@ -85,9 +85,13 @@ where
     F: Future<Output = Result<T, BindingError>> + Send + 'static,
 {
     let mut future = Box::pin(future);
-    match poll_once(runtime, &mut future)? {
-        Poll::Ready(output) => Ok(output),
-        Poll::Pending => runtime.block_on(runtime.spawn(future)).map_err(|e| e.to_string()),
+    match poll_once(runtime, &mut future) {
+        Ok(Poll::Ready(output)) => Ok(output),
+        Ok(Poll::Pending) => runtime.block_on(runtime.spawn(future)).map_err(|e| e.to_string()),
+        Err(panic) => {
+            drop_contained(future);
+            Err(panic)
+        }
     }
 }
 
@@ -103,6 +107,14 @@ where
     let mut context = Context::from_waker(Waker::noop());
     std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut context)))
         .map_err(|payload| panic_message(payload.as_ref()))
+}
+
+/// Drops a future that panicked while polled, so that a second panic in its destructor stays
+/// in Rust too.
+fn drop_contained<F>(future: Pin<Box<F>>) {
+    if std::panic::catch_unwind(AssertUnwindSafe(move || drop(future))).is_err() {
+        tracing::debug!("a papay future panicked again while dropped");
+    }
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {
@@ -137,6 +149,10 @@ pub fn into_awaitable<'py, F>(py: Python<'py>, future: F, first_poll_here: bool)
 where
     F: Future<Output = Result<Converter, BindingError>> + Send + 'static,
 {
+    if EXITING.load(Ordering::SeqCst) {
+        // No worker may deliver a result any more, so the awaitable would never resolve.
+        return Err(internal_error("the interpreter is exiting; papay calls can no longer be awaited".into()));
+    }
     let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
     let awaitable = event_loop.call_method0("create_future")?;
     let runtime = runtime()?;
@@ -145,7 +161,12 @@ where
         let outcome = match py.detach(|| poll_once(&runtime, &mut future)) {
             Ok(Poll::Pending) => None,
             Ok(Poll::Ready(outcome)) => Some(Ok(outcome)),
-            Err(panic) => Some(Err(panic)),
+            Err(panic) => {
+                drop_contained(future);
+                let (error, value) = outcome_to_py(py, Err(panic));
+                resolver(py)?.call1((&awaitable, error, value))?;
+                return Ok(awaitable);
+            }
         };
         if let Some(outcome) = outcome {
             let (error, value) = outcome_to_py(py, outcome);
@@ -203,10 +224,28 @@ static ATTACHED_WORKERS: AtomicUsize = AtomicUsize::new(0);
 /// returned. The counter goes up before the flag is read, so [`before_exit`] either sees this
 /// worker and waits for it, or this worker sees the flag and stays out.
 fn attach_from_worker<R>(body: impl FnOnce(Python<'_>) -> R) -> Option<R> {
+    /// Decrements the counter also when `body` panics.
+    struct Attached;
+    impl Drop for Attached {
+        fn drop(&mut self) {
+            ATTACHED_WORKERS.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
     ATTACHED_WORKERS.fetch_add(1, Ordering::SeqCst);
-    let result = if EXITING.load(Ordering::SeqCst) { None } else { Some(Python::attach(body)) };
-    ATTACHED_WORKERS.fetch_sub(1, Ordering::SeqCst);
-    result
+    let _attached = Attached;
+    if EXITING.load(Ordering::SeqCst) {
+        return None;
+    }
+    Python::try_attach(body)
+}
+
+/// Resets the worker count in a forked child, where the parent's worker threads do not exist:
+/// one that was waiting for the GIL at the fork would otherwise be counted forever.
+/// `papay/_aio.py` registers it with `os.register_at_fork`.
+#[pyfunction]
+pub fn after_fork_in_child() {
+    ATTACHED_WORKERS.store(0, Ordering::SeqCst);
 }
 
 /// Stops worker threads from attaching to the interpreter and waits, with the GIL released,
