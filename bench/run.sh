@@ -33,6 +33,11 @@ else
     sandbox_cpu=()
 fi
 
+# Every server here is on 127.0.0.1. requests, urllib and reqwest send through HTTP_PROXY unless
+# NO_PROXY lists the host, so a proxy set for the machine would otherwise see this traffic.
+export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
+export no_proxy="$NO_PROXY"
+
 step() { echo "== $*" >&2; }
 
 rm -rf "$run_dir"
