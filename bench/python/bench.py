@@ -46,10 +46,11 @@ def micros(seconds: float) -> float:
     return round(seconds * 1e6, 2)
 
 
-def papay_notification_client(fixture: Dict, keys: Path):
+def papay_notification_client(fixture: Dict, keys: Path, client_class=None):
+    """Return a `papay.Client` (or `client_class`) that verifies the fixture's notifications."""
     import papay
 
-    return papay.Client(
+    return (client_class or papay.Client)(
         mchid="1900000001",
         serial_no=(keys / "merchant_serial.txt").read_text().strip(),
         private_key=(keys / "merchant_pkcs8.pem").read_bytes(),
@@ -66,16 +67,7 @@ def async_parse_time(fixture: Dict, keys: Path, seconds: float) -> float:
     about 20 ms, each batch awaited in one running loop."""
     import papay
 
-    client = papay.AsyncClient(
-        mchid="1900000001",
-        serial_no=(keys / "merchant_serial.txt").read_text().strip(),
-        private_key=(keys / "merchant_pkcs8.pem").read_bytes(),
-        apiv3_key=(keys / "apiv3_key.txt").read_text().strip(),
-        appid="wx00000000000000a1",
-        base_url="http://127.0.0.1:9",
-        platform_public_keys={fixture["public_key_id"]: (keys / "platform_public.pem").read_bytes()},
-        download_certificates=False,
-    )
+    client = papay_notification_client(fixture, keys, papay.AsyncClient)
     headers = fixture["headers"]
     body = fixture["body"].encode()
 

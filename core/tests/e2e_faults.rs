@@ -343,10 +343,8 @@ async fn expired_platform_certificate_is_rejected() {
     assert!(h.client.query_contract_by_id(&contract_id).await.is_ok(), "the cached certificate keeps working");
 }
 
-#[tokio::test]
-async fn public_key_mode_verifies_without_certificates() {
-    let sandbox = papay_sandbox::Sandbox::start(fast_options()).await.unwrap();
-    sandbox.use_public_key_id(true);
+/// A client that verifies with the sandbox's public key only and never downloads certificates.
+fn public_key_client(sandbox: &papay_sandbox::Sandbox) -> papay::Client {
     let credentials = sandbox.credentials();
     let config = papay::Config::builder()
         .mchid(&credentials.mchid)
@@ -359,7 +357,14 @@ async fn public_key_mode_verifies_without_certificates() {
         .mode(papay::Mode::Common { appid: credentials.appid })
         .build()
         .unwrap();
-    let client = papay::Client::new(config).unwrap();
+    papay::Client::new(config).unwrap()
+}
+
+#[tokio::test]
+async fn public_key_mode_verifies_without_certificates() {
+    let sandbox = papay_sandbox::Sandbox::start(fast_options()).await.unwrap();
+    sandbox.use_public_key_id(true);
+    let client = public_key_client(&sandbox);
     let error = Harness::api_error(client.query_order_by_out_trade_no("NONE").await.unwrap_err());
     assert_eq!(error.code, "NOT_FOUND");
     assert!(error.signature_verified);
@@ -429,19 +434,7 @@ fn separate_client(h: &Harness) -> papay::Client {
 #[tokio::test]
 async fn offline_parse_reports_unknown_key_id_without_downloads() {
     let sandbox = papay_sandbox::Sandbox::start(fast_options()).await.unwrap();
-    let credentials = sandbox.credentials();
-    let config = papay::Config::builder()
-        .mchid(&credentials.mchid)
-        .serial_no(&credentials.merchant_serial_no)
-        .private_key_pem(credentials.merchant_private_key_pem.as_bytes().to_vec())
-        .apiv3_key(credentials.apiv3_key.as_bytes().to_vec())
-        .platform_public_key(&credentials.public_key_id, credentials.public_key_pem.as_bytes().to_vec())
-        .download_certificates(false)
-        .base_url(sandbox.base_url())
-        .mode(papay::Mode::Common { appid: credentials.appid })
-        .build()
-        .unwrap();
-    let client = papay::Client::new(config).unwrap();
+    let client = public_key_client(&sandbox);
     let headers = vec![
         ("Wechatpay-Serial".to_owned(), "PUB_KEY_ID_0000000000000000000000000000".to_owned()),
         ("Wechatpay-Timestamp".to_owned(), chrono::Utc::now().timestamp().to_string()),
