@@ -89,10 +89,11 @@ def async_parse_time(fixture: Dict, keys: Path, seconds: float) -> float:
     return asyncio.run(measure())
 
 
-def papay_sandbox_client(sandbox: Dict):
+def papay_sandbox_client(sandbox: Dict, client_class=None, **options):
+    """Return a `papay.Client` (or `client_class`) for the bench sandbox, in public-key mode."""
     import papay
 
-    return papay.Client(
+    return (client_class or papay.Client)(
         mchid=sandbox["mchid"],
         serial_no=sandbox["serial_no"],
         private_key_file=sandbox["merchant_key_file"],
@@ -101,6 +102,7 @@ def papay_sandbox_client(sandbox: Dict):
         base_url=sandbox["base_url"],
         platform_public_keys={sandbox["public_key_id"]: sandbox["public_key_pem"]},
         download_certificates=False,
+        **options,
     )
 
 
@@ -255,24 +257,14 @@ def sandbox_faults(sandbox: Dict, method: str, rule: Optional[Dict] = None) -> N
 
 
 def memory_in_flight(sandbox: Dict) -> Dict:
-    """RSS growth while `IN_FLIGHT` queries of one `papay.AsyncClient` wait on the sandbox,
-    which holds every order query for `HOLD_SECONDS`; the peak of samples every 100 ms."""
+    """Return the RSS growth while `IN_FLIGHT` queries of one `papay.AsyncClient` wait on the
+    sandbox, which delays every order query by `HOLD_SECONDS`: the peak of samples every 100 ms."""
     import papay
 
     out_trade_no = sandbox["out_trade_no"]
 
     async def measure() -> Dict:
-        client = papay.AsyncClient(
-            mchid=sandbox["mchid"],
-            serial_no=sandbox["serial_no"],
-            private_key_file=sandbox["merchant_key_file"],
-            apiv3_key=sandbox["apiv3_key"],
-            appid=sandbox["appid"],
-            base_url=sandbox["base_url"],
-            platform_public_keys={sandbox["public_key_id"]: sandbox["public_key_pem"]},
-            download_certificates=False,
-            timeout=30,
-        )
+        client = papay_sandbox_client(sandbox, papay.AsyncClient, timeout=30)
         # One query first, so that the runtime, the client and its pool exist before the baseline.
         await client.query_order_by_out_trade_no(out_trade_no)
         await asyncio.sleep(0.2)
