@@ -252,7 +252,7 @@ async function sandboxFaults(method, rule) {
     body: rule === undefined ? undefined : JSON.stringify(rule),
   });
   if (!answer.ok) {
-    throw new Error(`sandbox fault control answered HTTP ${answer.status}`);
+    throw new Error(`sandbox fault control returned HTTP ${answer.status}`);
   }
 }
 async function memoryInFlight() {

@@ -253,7 +253,7 @@ def sandbox_faults(sandbox: Dict, method: str, rule: Optional[Dict] = None) -> N
     )
     with urllib.request.urlopen(request, timeout=10) as answer:
         if answer.status >= 300:
-            raise RuntimeError(f"sandbox fault control answered HTTP {answer.status}")
+            raise RuntimeError(f"sandbox fault control returned HTTP {answer.status}")
 
 
 def memory_in_flight(sandbox: Dict) -> Dict:

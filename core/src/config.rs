@@ -451,7 +451,7 @@ fn reject_merchant_key(
     Ok(())
 }
 
-/// Whether `url` names this machine: a loopback address or `localhost`.
+/// Returns whether `url` names this machine: a loopback address or `localhost`.
 pub(crate) fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

@@ -343,7 +343,7 @@ async fn expired_platform_certificate_is_rejected() {
     assert!(h.client.query_contract_by_id(&contract_id).await.is_ok(), "the cached certificate keeps working");
 }
 
-/// A client that verifies with the sandbox's public key only and never downloads certificates.
+/// Builds a client that verifies with the sandbox's public key only and never downloads certificates.
 fn public_key_client(sandbox: &papay_sandbox::Sandbox) -> papay::Client {
     let credentials = sandbox.credentials();
     let config = papay::Config::builder()
@@ -386,7 +386,7 @@ async fn next_arrival(h: &Harness) -> common::Arrived {
 }
 
 #[tokio::test]
-async fn offline_parse_defers_only_when_a_download_is_needed() {
+async fn offline_parse_defers_to_download() {
     let h = Harness::start().await;
     h.client.download_certificates().await.unwrap();
     h.arrived.lock().unwrap().clear();
@@ -416,7 +416,7 @@ async fn offline_parse_defers_only_when_a_download_is_needed() {
     assert_eq!(offline.unwrap(), online);
 }
 
-/// A second client for the harness's sandbox that shares no certificate cache with `h.client`.
+/// Builds a second client for the harness's sandbox that shares no certificate cache with `h.client`.
 fn separate_client(h: &Harness) -> papay::Client {
     let credentials = h.sandbox.credentials();
     let config = papay::Config::builder()
@@ -432,7 +432,7 @@ fn separate_client(h: &Harness) -> papay::Client {
 }
 
 #[tokio::test]
-async fn offline_parse_reports_unknown_key_id_without_downloads() {
+async fn offline_parse_rejects_unknown_key_id() {
     let sandbox = papay_sandbox::Sandbox::start(fast_options()).await.unwrap();
     let client = public_key_client(&sandbox);
     let headers = vec![

@@ -61,7 +61,7 @@ async fn order_queries_agree_with_deduction() {
 }
 
 #[tokio::test]
-async fn sign_request_authorizes_a_request_sent_by_other_code() {
+async fn sign_request_authorizes_raw_request() {
     let h = Harness::start().await;
     let (_, order) = paid_order(&h, "D0009", "ORDER0009", 1800).await;
     let target = "/v3/global/papay/transactions/out-trade-no/ORDER0009";

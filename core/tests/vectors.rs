@@ -123,7 +123,7 @@ fn request_signatures_match_openssl() {
     }
 }
 
-/// A client configured with the key of `signatures.json`; it never sends anything.
+/// Builds a client with the key of `signatures.json`. It never sends anything.
 fn signing_client(document: &Value) -> papay::Client {
     let config = papay::Config::builder()
         .mchid(text(document, "mchid"))
@@ -171,7 +171,7 @@ fn client_sign_request_matches_openssl() {
 }
 
 #[test]
-fn client_sign_request_rejects_parts_that_would_break_the_message() {
+fn client_sign_request_rejects_bad_parts() {
     let document = load_json("signatures.json");
     let client = signing_client(&document);
     let rejected = |method: &str, target: &str, timestamp: i64, nonce: &str| {

@@ -251,7 +251,7 @@ describe('notification input', () => {
 });
 
 describe('certificate rotation', () => {
-  // Last in this file, because the rotation changes the certificate every later call sees.
+  // Last in this file, because the rotation changes the certificate that signs every later response.
   test('a notification signed by a rotated certificate parses after one download', async () => {
     const receiving = clientFor(sandbox);
     await receiving.downloadCertificates();

@@ -242,7 +242,7 @@ def send_signed(sandbox, authorization: str, target: str) -> tuple:
         return error.code, json.loads(error.read())
 
 
-def test_build_authorization_signs_a_request_sent_by_other_code(sandbox, client):
+def test_build_authorization_signs_raw_request(sandbox, client):
     contract_id = sign_contract(sandbox, client)
     order = deduct(client, contract_id, total=1500)
     target = f"/v3/global/papay/transactions/out-trade-no/{order.out_trade_no}"
@@ -259,7 +259,7 @@ def test_build_authorization_signs_a_request_sent_by_other_code(sandbox, client)
     assert body["code"] == "SIGN_ERROR"
 
 
-def test_build_authorization_rejects_what_would_not_sign_the_request(client):
+def test_build_authorization_rejects_bad_parts(client):
     with pytest.raises(papay.InvalidArgumentError) as caught:
         client.build_authorization("GET", "/v3/global/papay/transactions/out-trade-no/A B")
     assert caught.value.field == "target"

@@ -341,7 +341,7 @@ impl NativeClient {
     }
 
     /// Parses a notification on the calling thread when that needs no certificate download, in
-    /// about the time of the RSA verify; returns null when only `parseNotification` can parse it.
+    /// about the time of the RSA verify. Returns null when only `parseNotification` can parse it.
     #[napi]
     pub fn parse_notification_offline(
         &self,

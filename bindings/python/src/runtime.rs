@@ -221,8 +221,8 @@ static ATTACHED_WORKERS: AtomicUsize = AtomicUsize::new(0);
 ///
 /// A worker that attaches while the interpreter finalizes aborts the process ("PyGILState_Release:
 /// thread state must be current"), which happened when a call finished just as `asyncio.run`
-/// returned. The counter goes up before the flag is read, so [`before_exit`] either sees this
-/// worker and waits for it, or this worker sees the flag and stays out.
+/// returned. The counter goes up before the flag is read, so [`before_exit`] either counts this
+/// worker and waits for it, or this worker reads the flag and stays out.
 fn attach_from_worker<R>(body: impl FnOnce(Python<'_>) -> R) -> Option<R> {
     /// Decrements the counter also when `body` panics.
     struct Attached;
