@@ -2,8 +2,8 @@
 of notifications.json and the request signatures of signatures.json.
 
 The other vector files (response signatures, AES-GCM, the certificate download) exercise core
-functions that the Python API does not expose one by one; they are covered by the Rust core's
-own vector test and, end to end, by the sandbox tests here.
+functions that the Python API does not expose one by one. The Rust core's own vector test
+covers them, and the sandbox tests here cover them end to end.
 """
 
 from __future__ import annotations
